@@ -1,0 +1,35 @@
+/**
+ * Messages between the capture worker and the main thread.
+ *
+ * The worker copies each libpcap packet (whose buffer libpcap reuses) into a
+ * batch buffer and transfers the batch. Batch layout, little endian, repeated:
+ *   u32 tsSec, u32 tsUsec, u32 capLen, u32 origLen, capLen bytes of frame.
+ */
+export const BATCH_RECORD_HEADER = 16;
+
+export interface CaptureOptions {
+  /** Offline file path (pcap or pcapng). */
+  file?: string;
+  /** Live interface name. */
+  iface?: string;
+  /** BPF filter expression. */
+  filter?: string;
+  snapLength?: number;
+  bufferSize?: number;
+  promiscuous?: boolean;
+}
+
+export type WorkerToMain =
+  | { kind: 'opened'; linkType: number; linkTypeName: string }
+  | { kind: 'batch'; buffer: ArrayBuffer; count: number; bytes: number }
+  | { kind: 'stats'; received: number; dropped: number; ifDropped: number }
+  | { kind: 'done'; packets: number }
+  | { kind: 'error'; code: string; message: string };
+
+export interface CapturedPacket {
+  ts: number;
+  capLen: number;
+  origLen: number;
+  /** Frame bytes, a view into the batch buffer (owned by the main thread). */
+  frame: Buffer;
+}

@@ -1,0 +1,47 @@
+/**
+ * The one catalogue of auscult's user-facing errors. Each has a stable code
+ * (never renamed once released) and a message that says what was wrong and
+ * what to do about it.
+ */
+
+export const ERRORS = {
+  AUSCULT_ERR_FILE_NOT_FOUND: { exit: 66, hint: 'check the path; --read takes a pcap or pcapng file' },
+  AUSCULT_ERR_FILE_UNREADABLE: { exit: 66, hint: 'check the file permissions' },
+  AUSCULT_ERR_NOT_A_CAPTURE: {
+    exit: 65,
+    hint: 'the file is not a pcap or pcapng capture; record one with tcpdump -w or dumpcap',
+  },
+  AUSCULT_ERR_CAPTURE_TRUNCATED: {
+    exit: 65,
+    hint: 'the capture ends in the middle of a packet (was it copied while being written?); the packets before the cut were processed',
+  },
+  AUSCULT_ERR_BAD_FILTER: { exit: 64, hint: 'the BPF filter does not compile; see man pcap-filter' },
+  AUSCULT_ERR_BAD_ARGUMENT: { exit: 64, hint: 'see auscult --help' },
+  AUSCULT_ERR_UNSUPPORTED_LINKTYPE: {
+    exit: 65,
+    hint: 'auscult decodes Ethernet (with VLAN tags), Linux cooked (SLL, SLL2), raw IP and loopback captures',
+  },
+  AUSCULT_ERR_CAPTURE_FAILED: { exit: 70, hint: 'libpcap reported an error; the message above says which' },
+  AUSCULT_ERR_INTERNAL: { exit: 70, hint: 'this is a bug in auscult; please report it with the command line used' },
+} as const;
+
+export type ErrorCode = keyof typeof ERRORS;
+
+export class AuscultError extends Error {
+  readonly code: ErrorCode;
+  readonly exitCode: number;
+  readonly hint: string;
+
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'AuscultError';
+    this.code = code;
+    this.exitCode = ERRORS[code].exit;
+    this.hint = ERRORS[code].hint;
+  }
+
+  /** One line for a terminal: "auscult: CODE: message (hint)". */
+  format(): string {
+    return `auscult: ${this.code}: ${this.message}\n  what to do: ${this.hint}`;
+  }
+}
