@@ -1,0 +1,24 @@
+/**
+ * `auscult inventory --read FILE`: one pass over a capture, then the report.
+ */
+import { writeFileSync } from 'node:fs';
+import { runInventory } from '../inventory/run.js';
+import { formatTable } from '../inventory/format-table.js';
+
+export interface InventoryArgs {
+  read: string;
+  filter?: string;
+  format: 'table' | 'json';
+  output?: string;
+}
+
+/** Runs the command; returns the process exit code. Throws AuscultError on bad input. */
+export async function inventoryCommand(args: InventoryArgs): Promise<number> {
+  const { report, error } = await runInventory({ file: args.read, filter: args.filter });
+  const text = args.format === 'json' ? JSON.stringify(report, null, 2) + '\n' : formatTable(report);
+  if (args.output) writeFileSync(args.output, text);
+  else process.stdout.write(text);
+  // A truncated capture still yields what was read before the cut, then fails.
+  if (error) throw error;
+  return 0;
+}

@@ -1,0 +1,131 @@
+/**
+ * Turns DICOM protocol events into inventory observations.
+ *
+ * Who is credited with what: the sender of a PDU is described by what it says
+ * about itself (its implementation class UID and version name, its own AE
+ * title, the SOP classes it proposes); a called AE title is only what the
+ * requester believes the other side is called, so it is medium confidence
+ * until the acceptor's own A-ASSOCIATE-AC echoes it. Equipment modules are
+ * credited only from C-STORE requests: C-FIND identifiers describe query
+ * results, not the host that sent them.
+ */
+import type { ConnectionInfo, Direction, EventBase } from '../../protocols/common/analyzer.js';
+import type { DicomEvent } from '../../protocols/dicom/events.js';
+import type { Inventory, ObservationSource } from './inventory.js';
+
+const MAX_TRACKED_COMMANDS = 10_000;
+
+export interface DicomObserverStats {
+  events: number;
+  equipmentCredited: number;
+  equipmentIgnored: number;
+  anomalies: Record<string, number>;
+}
+
+export class DicomObserver {
+  /** Last DIMSE command per connection direction, to know what a dataset belongs to. */
+  private readonly lastCommand = new Map<string, string>();
+  readonly stats: DicomObserverStats = { events: 0, equipmentCredited: 0, equipmentIgnored: 0, anomalies: {} };
+
+  constructor(private readonly inventory: Inventory) {}
+
+  /** Feed one event from the DICOM analyzer of `conn`. */
+  observe(conn: ConnectionInfo, event: EventBase): void {
+    const e = event as DicomEvent;
+    this.stats.events++;
+    const dir: Direction = e.dir;
+    const from = dir === 'orig' ? conn.orig : conn.resp;
+    const to = dir === 'orig' ? conn.resp : conn.orig;
+    const src = (field: string, confidence: ObservationSource['confidence'] = 'high'): ObservationSource => ({
+      protocol: 'dicom',
+      field,
+      flow: conn.id,
+      ts: e.ts,
+      confidence,
+    });
+    const inv = this.inventory;
+    const self = (attribute: string, value: string | null | undefined, field: string, c: ObservationSource['confidence'] = 'high'): void => {
+      if (value) inv.observe(from.ip, from.mac, attribute, value, src(field, c));
+    };
+    const other = (attribute: string, value: string | null | undefined, field: string, c: ObservationSource['confidence']): void => {
+      if (value) inv.observe(to.ip, to.mac, attribute, value, src(field, c));
+    };
+
+    switch (e.type) {
+      case 'dicom.associate-rq': {
+        inv.peer(from.ip, from.mac, to.ip, e.ts);
+        inv.peer(to.ip, to.mac, from.ip, e.ts);
+        self('role', 'dicom-scu', 'A-ASSOCIATE-RQ sent');
+        other('role', 'dicom-scp', 'A-ASSOCIATE-RQ received', 'medium');
+        self('aeTitle', e.callingAeTitle, 'A-ASSOCIATE-RQ calling AE title');
+        other('aeTitle', e.calledAeTitle, 'A-ASSOCIATE-RQ called AE title', 'medium');
+        self('implementationClassUid', e.userInfo.implementationClassUid, 'A-ASSOCIATE-RQ implementation class UID (0x52)');
+        self('implementationVersionName', e.userInfo.implementationVersionName, 'A-ASSOCIATE-RQ implementation version name (0x55)');
+        for (const pc of e.presentationContexts) self('sopClass', pc.abstractSyntax, 'A-ASSOCIATE-RQ presentation context abstract syntax', 'medium');
+        if (e.userInfo.userIdentity) self('userIdentityType', e.userInfo.userIdentity.typeName, 'A-ASSOCIATE-RQ user identity (0x58) type');
+        break;
+      }
+      case 'dicom.associate-ac': {
+        self('role', 'dicom-scp', 'A-ASSOCIATE-AC sent');
+        self('aeTitle', e.calledAeTitle, 'A-ASSOCIATE-AC called AE title (acceptor)');
+        self('implementationClassUid', e.userInfo.implementationClassUid, 'A-ASSOCIATE-AC implementation class UID (0x52)');
+        self('implementationVersionName', e.userInfo.implementationVersionName, 'A-ASSOCIATE-AC implementation version name (0x55)');
+        for (const pc of e.presentationContexts) {
+          if (pc.result !== 0) continue;
+          self('transferSyntax', pc.transferSyntax, 'A-ASSOCIATE-AC accepted transfer syntax');
+          if (pc.abstractSyntax) self('sopClass', pc.abstractSyntax, 'A-ASSOCIATE-AC accepted presentation context', 'medium');
+        }
+        break;
+      }
+      case 'dicom.associate-rj':
+        self('role', 'dicom-scp', 'A-ASSOCIATE-RJ sent');
+        self('associationRejected', `${e.resultName}: ${e.reasonName}`, 'A-ASSOCIATE-RJ result/source/reason', 'medium');
+        break;
+      case 'dicom.dimse': {
+        this.remember(`${conn.id}/${dir}`, e.commandName);
+        self('dimseSent', e.commandName, 'DIMSE command field (0000,0100)', 'medium');
+        if (e.commandName === 'C-STORE-RQ' && e.sopClassUid) self('sopClass', e.sopClassUid, 'C-STORE-RQ affected SOP class (0000,0002)');
+        break;
+      }
+      case 'dicom.equipment': {
+        const last = this.lastCommand.get(`${conn.id}/${dir}`);
+        if (last !== undefined && last !== 'C-STORE-RQ') {
+          this.stats.equipmentIgnored++;
+          break;
+        }
+        this.stats.equipmentCredited++;
+        inv.equipment(
+          from.ip,
+          from.mac,
+          {
+            manufacturer: e.manufacturer ?? null,
+            model: e.modelName ?? null,
+            serialNumber: e.deviceSerialNumber ?? null,
+            stationName: e.stationName ?? null,
+            softwareVersions: e.softwareVersions ?? [],
+            modality: e.modality ?? null,
+            institutionName: e.institutionName ?? null,
+            deviceUid: e.deviceUid ?? null,
+            udi: e.udi ?? null,
+          },
+          src(last === undefined ? 'in a dataset (command not seen)' : 'in a C-STORE-RQ dataset', last === undefined ? 'medium' : 'high'),
+        );
+        break;
+      }
+      case 'anomaly':
+        this.stats.anomalies[e.kind] = (this.stats.anomalies[e.kind] ?? 0) + 1;
+        break;
+      default:
+        break;
+    }
+  }
+
+  private remember(key: string, command: string): void {
+    if (this.lastCommand.size >= MAX_TRACKED_COMMANDS && !this.lastCommand.has(key)) {
+      const oldest = this.lastCommand.keys().next().value;
+      if (oldest !== undefined) this.lastCommand.delete(oldest);
+    }
+    this.lastCommand.delete(key);
+    this.lastCommand.set(key, command);
+  }
+}
