@@ -1,0 +1,156 @@
+/**
+ * One entry point from a captured frame to a `DecodedPacket`: link layer,
+ * VLAN tags, IPv4/IPv6 (with extension headers), TCP/UDP. Zero-copy: the
+ * packet's `payload` is a view of `frame`. Never throws on bad bytes; a
+ * frame it cannot use comes back as a counted `DecodeFailure`.
+ */
+import {
+  decodeEthernet,
+  ETHERTYPE_IPV4,
+  ETHERTYPE_IPV6,
+  formatMac,
+  newLinkHeader,
+  type LinkHeader,
+} from './ethernet.js';
+import { newIpHeader, type IpHeader } from './ip-header.js';
+import { decodeIpv4, formatIpv4 } from './ipv4.js';
+import { decodeIpv6, formatIpv6 } from './ipv6.js';
+import { layerError, NO_VLANS, type LayerError } from './layer.js';
+import { decodeLinuxSll, decodeLinuxSll2 } from './linux-sll.js';
+import { decodeLoop, decodeNull } from './null-loop.js';
+import { decodeTcp, newTcpSegment, type TcpSegment } from './tcp.js';
+import {
+  LINKTYPE_ETHERNET,
+  LINKTYPE_IPV4,
+  LINKTYPE_IPV6,
+  LINKTYPE_LINUX_SLL,
+  LINKTYPE_LINUX_SLL2,
+  LINKTYPE_LOOP,
+  LINKTYPE_NULL,
+  LINKTYPE_RAW,
+  type DecodeResult,
+  type TcpHeader,
+} from './types.js';
+import { decodeUdp, newUdpDatagram, type UdpDatagram } from './udp.js';
+
+export { formatMac } from './ethernet.js';
+export { formatIpv4 } from './ipv4.js';
+export { formatIpv6 } from './ipv6.js';
+
+const SUPPORTED = new Set([
+  LINKTYPE_NULL,
+  LINKTYPE_ETHERNET,
+  LINKTYPE_RAW,
+  LINKTYPE_LOOP,
+  LINKTYPE_LINUX_SLL,
+  LINKTYPE_IPV4,
+  LINKTYPE_IPV6,
+  LINKTYPE_LINUX_SLL2,
+]);
+
+/** True when `decodeFrame` understands this LINKTYPE_ value. */
+export function isSupportedLinkType(linkType: number): boolean {
+  return SUPPORTED.has(linkType);
+}
+
+const E_UNSUPPORTED = layerError('unsupported-link', 'link type not decoded by auscult');
+const E_NOT_IP = layerError('not-ip', 'link payload is not IPv4 or IPv6');
+const E_RAW_EMPTY = layerError('truncated', 'raw ip: empty frame');
+const E_RAW_VERSION = layerError('malformed', 'raw ip: version nibble is neither 4 nor 6');
+
+// Scratch structs: decodeFrame is synchronous and never re-entered, so one
+// set per module keeps the per-packet allocations to the result itself.
+const link: LinkHeader = newLinkHeader();
+const ip: IpHeader = newIpHeader();
+const tcp: TcpSegment = newTcpSegment();
+const udp: UdpDatagram = newUdpDatagram();
+const EMPTY: Buffer = Buffer.alloc(0);
+
+function decodeLink(linkType: number, frame: Buffer, end: number): LayerError | null {
+  switch (linkType) {
+    case LINKTYPE_ETHERNET:
+      return decodeEthernet(frame, 0, end, link);
+    case LINKTYPE_LINUX_SLL:
+      return decodeLinuxSll(frame, 0, end, link);
+    case LINKTYPE_LINUX_SLL2:
+      return decodeLinuxSll2(frame, 0, end, link);
+    case LINKTYPE_NULL:
+      return decodeNull(frame, 0, end, link);
+    case LINKTYPE_LOOP:
+      return decodeLoop(frame, 0, end, link);
+    case LINKTYPE_RAW:
+    case LINKTYPE_IPV4:
+    case LINKTYPE_IPV6: {
+      // tcpdump.org/linktypes/LINKTYPE_RAW.html: the version nibble says which IP.
+      if (end < 1) return E_RAW_EMPTY;
+      const v = frame[0] >> 4;
+      if (v !== 4 && v !== 6) return E_RAW_VERSION;
+      link.dstMacOffset = -1;
+      link.srcMacOffset = -1;
+      link.vlans = NO_VLANS;
+      link.etherType = v === 4 ? ETHERTYPE_IPV4 : ETHERTYPE_IPV6;
+      link.payloadOffset = 0;
+      return null;
+    }
+    default:
+      return E_UNSUPPORTED;
+  }
+}
+
+/**
+ * Decodes one captured frame of the given LINKTYPE_ value. `ts` is copied to
+ * the packet. The packet's `payload` is a view into `frame`: valid only as
+ * long as `frame`'s bytes are.
+ */
+export function decodeFrame(linkType: number, frame: Buffer, ts: number): DecodeResult {
+  const end = frame.length;
+  const linkErr = decodeLink(linkType, frame, end);
+  if (linkErr !== null) return linkErr;
+
+  let ipErr: LayerError | null;
+  if (link.etherType === ETHERTYPE_IPV4) ipErr = decodeIpv4(frame, link.payloadOffset, end, ip);
+  else if (link.etherType === ETHERTYPE_IPV6) ipErr = decodeIpv6(frame, link.payloadOffset, end, ip);
+  else return E_NOT_IP;
+  if (ipErr !== null) return ipErr;
+
+  let srcPort = 0;
+  let dstPort = 0;
+  let tcpHeader: TcpHeader | null = null;
+  let payload: Buffer = EMPTY;
+  if (ip.hasTransportHeader) {
+    if (ip.protocol === 6) {
+      const err = decodeTcp(frame, ip.payloadOffset, ip.payloadEnd, tcp);
+      if (err !== null) return err;
+      srcPort = tcp.srcPort;
+      dstPort = tcp.dstPort;
+      tcpHeader = { seq: tcp.seq, ack: tcp.ack, flags: tcp.flags, window: tcp.window };
+      payload = frame.subarray(tcp.payloadOffset, ip.payloadEnd);
+    } else if (ip.protocol === 17) {
+      const err = decodeUdp(frame, ip.payloadOffset, ip.payloadEnd, udp);
+      if (err !== null) return err;
+      srcPort = udp.srcPort;
+      dstPort = udp.dstPort;
+      payload = frame.subarray(udp.payloadOffset, udp.payloadEnd);
+    }
+  }
+
+  const v4 = ip.version === 4;
+  return {
+    ok: true,
+    packet: {
+      ts,
+      srcMac: link.srcMacOffset >= 0 ? formatMac(frame, link.srcMacOffset) : null,
+      dstMac: link.dstMacOffset >= 0 ? formatMac(frame, link.dstMacOffset) : null,
+      vlans: link.vlans,
+      ipVersion: ip.version,
+      srcIp: v4 ? formatIpv4(frame, ip.srcOffset) : formatIpv6(frame, ip.srcOffset),
+      dstIp: v4 ? formatIpv4(frame, ip.dstOffset) : formatIpv6(frame, ip.dstOffset),
+      ipProto: ip.protocol,
+      srcPort,
+      dstPort,
+      tcp: tcpHeader,
+      payload,
+      fragment: ip.fragment,
+    },
+  };
+}
