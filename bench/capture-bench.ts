@@ -1,0 +1,116 @@
+/**
+ * `npm run bench`: auscult's capture throughput and memory beside a bare
+ * libpcap read of the same file (the ceiling) and tshark extracting the same
+ * DICOM fields (the peer), all measured in this run on this machine.
+ *
+ * The capture is the committed testbed fixtures repeated with distinct
+ * addresses per copy (bench/make-capture.ts). Two sizes are measured so that
+ * "peak RSS flat as the capture grows" is checked, not assumed.
+ *
+ * Environment: BENCH_MB (default 300) sets the large capture's size.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { makeBenchCapture } from './make-capture.js';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const outDir = join(root, 'bench', 'out');
+mkdirSync(outDir, { recursive: true });
+
+interface Run {
+  name: string;
+  seconds: number;
+  maxRssMiB: number;
+  packets: number;
+  bytes: number;
+  ok: boolean;
+  note?: string;
+}
+
+function measure(name: string, cmd: string[], packets: number, bytes: number): Run {
+  const r = spawnSync('python3', [join(root, 'bench', 'rusage.py'), ...cmd], { encoding: 'utf8', maxBuffer: 1 << 30 });
+  const lines = r.stderr.trim().split('\n');
+  const m = JSON.parse(lines[lines.length - 1]) as { wall: number; maxRssKiB: number; exit: number };
+  return {
+    name,
+    seconds: m.wall,
+    maxRssMiB: m.maxRssKiB / 1024,
+    packets,
+    bytes,
+    ok: m.exit === 0,
+    note: m.exit === 0 ? undefined : lines.slice(-5, -1).join(' | '),
+  };
+}
+
+function fixtures(): string[] {
+  const dir = join(root, 'test', 'fixtures', 'dicom');
+  if (!existsSync(dir)) throw new Error(`no fixtures in ${dir}: record them with scripts/testbed/record-fixtures.sh`);
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.pcap') && !f.startsWith('phi'))
+    .sort()
+    .map((f) => join(dir, f));
+}
+
+function buildCapture(targetMiB: number): { path: string; packets: number; bytes: number } {
+  const inputs = fixtures();
+  const perCopy = inputs.reduce((s, f) => s + statSync(f).size, 0);
+  const copies = Math.max(1, Math.min(512, Math.round((targetMiB * 1024 * 1024) / perCopy)));
+  const path = join(outDir, `bench-${targetMiB}MiB.pcap`);
+  const { packets, bytes } = makeBenchCapture(inputs, path, copies);
+  return { path, packets, bytes };
+}
+
+const fmt = (n: number, d = 0): string => n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
+
+const targetMiB = Number(process.env.BENCH_MB ?? 300);
+const sizes = [Math.max(8, Math.round(targetMiB / 4)), targetMiB];
+const results: Array<{ sizeMiB: number; runs: Run[] }> = [];
+
+for (const size of sizes) {
+  const cap = buildCapture(size);
+  const runs: Run[] = [];
+  runs.push(measure('libpcap bare read (ceiling)', ['node', join(root, 'bench', 'bare-read.mjs'), cap.path], cap.packets, cap.bytes));
+  runs.push(
+    measure(
+      'auscult inventory',
+      ['node', '--import', 'tsx', join(root, 'agent', 'cli', 'main.ts'), 'inventory', '--read', cap.path, '--format', 'json', '--output', '/dev/null'],
+      cap.packets,
+      cap.bytes,
+    ),
+  );
+  runs.push(
+    measure(
+      'tshark DICOM fields (peer)',
+      [
+        'tshark', '-r', cap.path, '-n', '-Y', 'dicom', '-T', 'fields',
+        '-e', 'ip.src', '-e', 'dicom.assoc.ae.calling', '-e', 'dicom.assoc.ae.called',
+        '-e', 'dicom.userinfo.uid', '-e', 'dicom.userinfo.version', '-e', 'dicom.tag',
+      ],
+      cap.packets,
+      cap.bytes,
+    ),
+  );
+  results.push({ sizeMiB: cap.bytes / 1048576, runs });
+  process.stdout.write(`\ncapture: ${fmt(cap.bytes / 1048576, 1)} MiB, ${fmt(cap.packets)} packets\n`);
+  process.stdout.write('contender                        packets/s        MB/s   peak RSS MiB  seconds\n');
+  for (const r of runs) {
+    process.stdout.write(
+      `${r.name.padEnd(32)} ${fmt(r.packets / r.seconds).padStart(10)} ${fmt(r.bytes / 1e6 / r.seconds, 1).padStart(11)} ${fmt(r.maxRssMiB, 0).padStart(14)} ${fmt(r.seconds, 2).padStart(8)}${r.ok ? '' : '  FAILED: ' + r.note}\n`,
+    );
+  }
+  const [ceiling, auscult, tshark] = runs;
+  process.stdout.write(
+    `ratio auscult/ceiling: ${fmt(ceiling.seconds / auscult.seconds, 2)}x (target >= 0.40x); ` +
+      `auscult/tshark speed: ${fmt(tshark.seconds / auscult.seconds, 1)}x; ` +
+      `auscult peak RSS ${fmt(auscult.maxRssMiB)} MiB (target <= 256)\n`,
+  );
+}
+
+const [small, large] = results.map((r) => r.runs[1]);
+process.stdout.write(
+  `\nRSS growth from ${fmt(results[0].sizeMiB)} MiB to ${fmt(results[1].sizeMiB)} MiB capture: ` +
+    `${fmt(small.maxRssMiB)} -> ${fmt(large.maxRssMiB)} MiB (${fmt(large.maxRssMiB / small.maxRssMiB, 2)}x)\n`,
+);
+writeFileSync(join(outDir, 'results.json'), JSON.stringify(results, null, 2));
