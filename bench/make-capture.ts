@@ -8,46 +8,8 @@
  * sets bytes 3-4 of every MAC to i, shifts timestamps so copies follow one
  * another, and fixes IPv4/TCP/UDP checksums incrementally (RFC 1624).
  */
-import { closeSync, openSync, readFileSync, writeSync } from 'node:fs';
-
-const PCAP_MAGIC_USEC = 0xa1b2c3d4;
-const PCAP_MAGIC_NSEC = 0xa1b23c4d;
-
-interface Record {
-  sec: number;
-  frac: number;
-  frame: Buffer;
-  origLen: number;
-}
-
-/** Read a classic pcap file (libpcap format, either byte order). */
-function readPcap(path: string): { linkType: number; nsec: boolean; records: Record[] } {
-  const buf = readFileSync(path);
-  const magicLE = buf.readUInt32LE(0);
-  const magicBE = buf.readUInt32BE(0);
-  let le: boolean;
-  let nsec: boolean;
-  if (magicLE === PCAP_MAGIC_USEC || magicLE === PCAP_MAGIC_NSEC) {
-    le = true;
-    nsec = magicLE === PCAP_MAGIC_NSEC;
-  } else if (magicBE === PCAP_MAGIC_USEC || magicBE === PCAP_MAGIC_NSEC) {
-    le = false;
-    nsec = magicBE === PCAP_MAGIC_NSEC;
-  } else {
-    throw new Error(`${path}: not a classic pcap file (convert pcapng with: editcap -F pcap IN OUT)`);
-  }
-  const u32 = (o: number): number => (le ? buf.readUInt32LE(o) : buf.readUInt32BE(o));
-  const linkType = u32(20) & 0x0fffffff;
-  const records: Record[] = [];
-  let off = 24;
-  while (off + 16 <= buf.length) {
-    const capLen = u32(off + 8);
-    if (off + 16 + capLen > buf.length) break;
-    records.push({ sec: u32(off), frac: u32(off + 4), origLen: u32(off + 12), frame: buf.subarray(off + 16, off + 16 + capLen) });
-    off += 16 + capLen;
-  }
-  return { linkType, nsec, records };
-}
+import { closeSync, openSync, writeSync } from 'node:fs';
+import { pcapHeader, readPcap } from '../scripts/lib/pcap-file.js';
 
 /** RFC 1624 eqn. 3: update a one's-complement checksum for one changed 16-bit word. */
 function adjust(sum: number, oldWord: number, newWord: number): number {
@@ -109,13 +71,7 @@ export function makeBenchCapture(inputs: string[], out: string, copies: number):
   const linkType = sources[0].linkType;
   if (sources.some((s) => s.linkType !== linkType)) throw new Error('inputs must share one link type');
   const fd = openSync(out, 'w');
-  const header = Buffer.alloc(24);
-  header.writeUInt32LE(PCAP_MAGIC_USEC, 0);
-  header.writeUInt16LE(2, 4);
-  header.writeUInt16LE(4, 6);
-  header.writeUInt32LE(262144, 16);
-  header.writeUInt32LE(linkType, 20);
-  writeSync(fd, header);
+  writeSync(fd, pcapHeader(linkType));
   const block = Buffer.alloc(8 << 20);
   let used = 0;
   let packets = 0;
@@ -133,7 +89,7 @@ export function makeBenchCapture(inputs: string[], out: string, copies: number):
       for (const r of src.records) {
         const need = 16 + r.frame.length;
         if (used + need > block.length) flush();
-        const usec = src.nsec ? Math.floor(r.frac / 1000) : r.frac;
+        const usec = r.usec;
         const sec = clock + (r.sec - t0);
         block.writeUInt32LE(sec, used);
         block.writeUInt32LE(usec, used + 4);

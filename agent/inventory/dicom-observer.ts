@@ -59,21 +59,20 @@ export class DicomObserver {
         other('role', 'dicom-scp', 'A-ASSOCIATE-RQ received', 'medium');
         self('aeTitle', e.callingAeTitle, 'A-ASSOCIATE-RQ calling AE title');
         other('aeTitle', e.calledAeTitle, 'A-ASSOCIATE-RQ called AE title', 'medium');
-        self('implementationClassUid', e.userInfo.implementationClassUid, 'A-ASSOCIATE-RQ implementation class UID (0x52)');
-        self('implementationVersionName', e.userInfo.implementationVersionName, 'A-ASSOCIATE-RQ implementation version name (0x55)');
+        self('implementationClassUid', e.userInfo?.implementationClassUid, 'A-ASSOCIATE-RQ implementation class UID (0x52)');
+        self('implementationVersionName', e.userInfo?.implementationVersionName, 'A-ASSOCIATE-RQ implementation version name (0x55)');
         for (const pc of e.presentationContexts) self('sopClass', pc.abstractSyntax, 'A-ASSOCIATE-RQ presentation context abstract syntax', 'medium');
-        if (e.userInfo.userIdentity) self('userIdentityType', e.userInfo.userIdentity.typeName, 'A-ASSOCIATE-RQ user identity (0x58) type');
+        if (e.userInfo?.userIdentity) self('userIdentityType', e.userInfo.userIdentity.typeName, 'A-ASSOCIATE-RQ user identity (0x58) type');
         break;
       }
       case 'dicom.associate-ac': {
         self('role', 'dicom-scp', 'A-ASSOCIATE-AC sent');
         self('aeTitle', e.calledAeTitle, 'A-ASSOCIATE-AC called AE title (acceptor)');
-        self('implementationClassUid', e.userInfo.implementationClassUid, 'A-ASSOCIATE-AC implementation class UID (0x52)');
-        self('implementationVersionName', e.userInfo.implementationVersionName, 'A-ASSOCIATE-AC implementation version name (0x55)');
+        self('implementationClassUid', e.userInfo?.implementationClassUid, 'A-ASSOCIATE-AC implementation class UID (0x52)');
+        self('implementationVersionName', e.userInfo?.implementationVersionName, 'A-ASSOCIATE-AC implementation version name (0x55)');
         for (const pc of e.presentationContexts) {
           if (pc.result !== 0) continue;
           self('transferSyntax', pc.transferSyntax, 'A-ASSOCIATE-AC accepted transfer syntax');
-          if (pc.abstractSyntax) self('sopClass', pc.abstractSyntax, 'A-ASSOCIATE-AC accepted presentation context', 'medium');
         }
         break;
       }
@@ -82,9 +81,9 @@ export class DicomObserver {
         self('associationRejected', `${e.resultName}: ${e.reasonName}`, 'A-ASSOCIATE-RJ result/source/reason', 'medium');
         break;
       case 'dicom.dimse': {
-        this.remember(`${conn.id}/${dir}`, e.commandName);
-        self('dimseSent', e.commandName, 'DIMSE command field (0000,0100)', 'medium');
-        if (e.commandName === 'C-STORE-RQ' && e.sopClassUid) self('sopClass', e.sopClassUid, 'C-STORE-RQ affected SOP class (0000,0002)');
+        this.remember(`${conn.id}/${dir}`, e.name);
+        self('dimseSent', e.name, 'DIMSE command field (0000,0100)', 'medium');
+        if (e.name === 'C-STORE-RQ' && e.sopClassUid) self('sopClass', e.sopClassUid, 'C-STORE-RQ affected SOP class (0000,0002)');
         break;
       }
       case 'dicom.equipment': {
@@ -106,7 +105,7 @@ export class DicomObserver {
             modality: e.modality ?? null,
             institutionName: e.institutionName ?? null,
             deviceUid: e.deviceUid ?? null,
-            udi: e.udi ?? null,
+            udi: e.udi[0] ?? null,
           },
           src(last === undefined ? 'in a dataset (command not seen)' : 'in a C-STORE-RQ dataset', last === undefined ? 'medium' : 'high'),
         );

@@ -1,0 +1,142 @@
+/**
+ * The passive pipeline, capture-agnostic: frames in, inventory out.
+ *
+ *   frame ─► decodeFrame ─► FlowTable (TCP reassembly) ─► dispatcher (probe by
+ *   content) ─► protocol analyzer ─► events ─► observers ─► Inventory
+ *
+ * The same object serves `auscult inventory` (a file) and, later, the live
+ * agent: it never blocks and never holds a frame after `packet()` returns
+ * (except copies the flow table and analyzers make, each under a cap).
+ */
+import type { ConnectionInfo, EventBase } from '../protocols/common/analyzer.js';
+import { createDicomAnalyzer, dicomProbe } from '../protocols/dicom/index.js';
+import type { DicomStreamStats } from '../protocols/dicom/events.js';
+import { decodeFrame } from '../protocols/link/decode.js';
+import { createDispatcher, type ProtocolRegistration } from './dispatch/protocol-dispatcher.js';
+import { FlowTable, type FlowTableOptions } from './flow/flow-table.js';
+import { DicomObserver } from './inventory/dicom-observer.js';
+import { Inventory, type InventoryOptions } from './inventory/inventory.js';
+import type { InventoryReport, InventoryStats } from './inventory/types.js';
+
+export interface PipelineOptions {
+  flows?: FlowTableOptions;
+  inventory?: InventoryOptions;
+  /** Called with every protocol event (tests, debugging). Events are PHI-free. */
+  onEvent?: (conn: ConnectionInfo, event: EventBase) => void;
+}
+
+export class Pipeline {
+  readonly inventory: Inventory;
+  private readonly flows: FlowTable;
+  private readonly dicom: DicomObserver;
+  private readonly dispatcherStats: ReturnType<typeof createDispatcher>['stats'];
+  /** DICOM stream counters summed over connections (updated as analyzers end). */
+  private readonly dicomTotals = { pdus: 0, malformed: 0, capHits: 0, resyncs: 0, gaps: 0 };
+  private readonly liveDicom = new Set<DicomStreamStats>();
+  private packets = 0;
+  private bytes = 0;
+  private lastTs = 0;
+  private readonly decodeFailures: Record<string, number> = {};
+
+  constructor(opts: PipelineOptions = {}) {
+    this.inventory = new Inventory(opts.inventory);
+    this.dicom = new DicomObserver(this.inventory);
+    const onEvent = (conn: ConnectionInfo, e: EventBase): void => {
+      opts.onEvent?.(conn, e);
+      if (e.type === 'anomaly' || e.type.startsWith('dicom.')) this.dicom.observe(conn, e);
+    };
+    const registry: ProtocolRegistration[] = [
+      {
+        name: 'dicom',
+        probe: dicomProbe,
+        create: (_conn, emit) => {
+          const analyzer = createDicomAnalyzer(emit as never);
+          this.liveDicom.add(analyzer.stats);
+          return {
+            data: (dir, chunk, ts) => analyzer.data(dir, chunk, ts),
+            gap: (dir, length, ts) => analyzer.gap(dir, length, ts),
+            end: (dir, reason, ts) => {
+              analyzer.end(dir, reason, ts);
+              if (dir === 'resp' || reason === 'rst' || reason === 'evicted' || reason === 'eof') this.retire(analyzer.stats);
+            },
+          };
+        },
+      },
+    ];
+    const dispatcher = createDispatcher(registry, onEvent);
+    this.dispatcherStats = dispatcher.stats;
+    this.flows = new FlowTable(dispatcher.factory, opts.flows);
+  }
+
+  /** One captured frame. `frame` is only read during the call. */
+  packet(linkType: number, frame: Buffer, ts: number, origLen: number): void {
+    this.packets++;
+    this.bytes += origLen;
+    if (ts > this.lastTs) this.lastTs = ts;
+    const r = decodeFrame(linkType, frame, ts);
+    if (!r.ok) {
+      this.decodeFailures[r.reason] = (this.decodeFailures[r.reason] ?? 0) + 1;
+      return;
+    }
+    this.flows.packet(r.packet);
+  }
+
+  /** End of capture: flush every flow, then build the report. */
+  finish(): InventoryReport {
+    this.flows.flush(this.lastTs);
+    for (const s of [...this.liveDicom]) this.retire(s);
+    return { devices: this.inventory.report(), findings: [], stats: this.stats() };
+  }
+
+  private retire(s: DicomStreamStats): void {
+    if (!this.liveDicom.delete(s)) return;
+    this.dicomTotals.pdus += Object.values(s.pdus).reduce((a, b) => a + b, 0);
+    this.dicomTotals.malformed += s.malformed;
+    this.dicomTotals.capHits += s.capHits;
+    this.dicomTotals.resyncs += s.resyncs;
+    this.dicomTotals.gaps += s.gaps;
+  }
+
+  /** Counters for the report. The first six names are fixed by the JSON shape. */
+  stats(): InventoryStats {
+    const f = this.flows.stats;
+    const decodeMalformed = (this.decodeFailures['truncated'] ?? 0) + (this.decodeFailures['malformed'] ?? 0);
+    const flowCaps = f.capHits.flows + f.capHits.perFlowBytes + f.capHits.totalBytes;
+    const invCaps = this.inventory.stats.devicesDropped + this.inventory.stats.evidenceDropped;
+    return {
+      packets: this.packets,
+      bytes: this.bytes,
+      flows: f.flowsCreated,
+      malformed: decodeMalformed + f.malformed + this.dicomTotals.malformed,
+      gaps: f.gaps,
+      capHits: flowCaps + this.dicomTotals.capHits + invCaps,
+      decode: { ...this.decodeFailures },
+      tcp: {
+        packets: f.tcpPackets,
+        flowsActive: f.flowsActive,
+        flowsEvicted: { ...f.flowsEvicted },
+        flowsClosed: { ...f.flowsClosed },
+        midstreamJoins: f.midstreamJoins,
+        gapBytes: f.gapBytes,
+        retransmittedBytes: f.retransmittedBytes,
+        outOfOrderSegments: f.outOfOrderSegments,
+        bytesHeldPeak: f.bytesHeldPeak,
+        capHits: { ...f.capHits },
+      },
+      protocols: {
+        connections: this.dispatcherStats.connections,
+        identified: { ...this.dispatcherStats.identified },
+        midstreamIdentified: this.dispatcherStats.midstreamIdentified,
+        unidentified: this.dispatcherStats.unidentified,
+      },
+      dicom: {
+        ...this.dicomTotals,
+        events: this.dicom.stats.events,
+        equipmentCredited: this.dicom.stats.equipmentCredited,
+        equipmentIgnored: this.dicom.stats.equipmentIgnored,
+        anomalies: { ...this.dicom.stats.anomalies },
+      },
+      inventory: { ...this.inventory.stats },
+    };
+  }
+}
