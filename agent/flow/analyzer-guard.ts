@@ -1,0 +1,60 @@
+import type { Direction, EndReason, StreamAnalyzer } from '../../protocols/common/analyzer.js';
+import type { FlowStats } from './flow-stats.js';
+
+/**
+ * Shields the flow table from a misbehaving analyzer: an exception thrown by
+ * one connection's parser is counted and that analyzer is detached, and the
+ * capture loop goes on (STYLE habit 5). Both directions of a connection share
+ * one guard, so a failure in either stops delivery to both.
+ */
+export class AnalyzerGuard {
+  private target: StreamAnalyzer | null;
+
+  constructor(
+    target: StreamAnalyzer | null,
+    private readonly stats: FlowStats,
+  ) {
+    this.target = target;
+  }
+
+  /** True when there is no analyzer (ignored connection) or it has failed. */
+  get dead(): boolean {
+    return this.target === null;
+  }
+
+  data(dir: Direction, chunk: Buffer, ts: number): void {
+    const t = this.target;
+    if (t === null) return;
+    this.stats.bytesDelivered += chunk.length;
+    try {
+      t.data(dir, chunk, ts);
+    } catch {
+      this.fail();
+    }
+  }
+
+  gap(dir: Direction, length: number, ts: number): void {
+    const t = this.target;
+    if (t === null) return;
+    try {
+      t.gap(dir, length, ts);
+    } catch {
+      this.fail();
+    }
+  }
+
+  end(dir: Direction, reason: EndReason, ts: number): void {
+    const t = this.target;
+    if (t === null) return;
+    try {
+      t.end(dir, reason, ts);
+    } catch {
+      this.fail();
+    }
+  }
+
+  private fail(): void {
+    this.stats.analyzerErrors++;
+    this.target = null;
+  }
+}
