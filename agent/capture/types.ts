@@ -23,8 +23,28 @@ export type WorkerToMain =
   | { kind: 'opened'; linkType: number; linkTypeName: string }
   | { kind: 'batch'; buffer: ArrayBuffer; count: number; bytes: number }
   | { kind: 'stats'; received: number; dropped: number; ifDropped: number }
-  | { kind: 'done'; packets: number }
+  | { kind: 'done'; packets: number; stopped?: boolean }
+  | { kind: 'warning'; message: string }
   | { kind: 'error'; code: string; message: string };
+
+/** Main-to-worker: end a live capture (the SAB stop flag covers a blocked worker). */
+export type MainToWorker = { kind: 'stop' };
+
+/** Indexes into the control Int32Array shared with the worker. */
+export const CTL_CREDITS = 0; // batches the worker may still send before waiting
+export const CTL_STOP = 1; // non-zero: stop at the next packet or wait
+export const CTL_LENGTH = 2;
+
+/** What the main thread hands the worker at start (worker_threads workerData). */
+export interface WorkerInit {
+  options: CaptureOptions;
+  /** SharedArrayBuffer of CTL_LENGTH Int32 slots. */
+  control: SharedArrayBuffer;
+  /** Target size of one batch buffer in bytes. */
+  batchBytes: number;
+  /** How often a live capture reports libpcap statistics, in ms. */
+  statsIntervalMs: number;
+}
 
 export interface CapturedPacket {
   ts: number;

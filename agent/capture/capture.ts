@@ -1,0 +1,303 @@
+/**
+ * Main-thread side of capture: starts the worker, receives batches, returns
+ * flow-control credits as the consumer finishes each batch, and stops the
+ * worker on request.
+ *
+ * ```ts
+ * const cap = await Capture.open({ file: 'x.pcap', filter: 'tcp' });
+ * for await (const batch of cap.batches()) for (const p of batch) decodeFrame(cap.linkType, p.frame, p.ts);
+ * ```
+ */
+import { stat } from 'node:fs/promises';
+import { Worker } from 'node:worker_threads';
+import { isSupportedLinkType } from '../../protocols/link/decode.js';
+import { AuscultError, ERRORS, type ErrorCode } from '../errors.js';
+import { PacketBatch } from './packet-batch.js';
+import {
+  CTL_CREDITS,
+  CTL_LENGTH,
+  CTL_STOP,
+  type CaptureOptions,
+  type MainToWorker,
+  type WorkerInit,
+  type WorkerToMain,
+} from './types.js';
+
+/** libpcap counters for a live capture (pcap_stats). */
+export interface CaptureStats {
+  received: number;
+  dropped: number;
+  ifDropped: number;
+}
+
+/** What a capture delivered, known once `batches()` has ended. */
+export interface CaptureTotals {
+  packets: number;
+  bytes: number;
+  /** Ended by `stop()` rather than by the end of the file. */
+  stopped: boolean;
+  /** Last libpcap statistics of a live capture; null for files. */
+  stats: CaptureStats | null;
+}
+
+/** Tuning knobs beyond `CaptureOptions`. */
+export interface CaptureTuning {
+  /** Batches the worker may run ahead of the consumer (memory bound = this × batchBytes). Default 4. */
+  maxBatchesAhead?: number;
+  /** Target batch size in bytes. Default 1 MiB. */
+  batchBytes?: number;
+  /** Live statistics interval in ms. Default 1000. */
+  statsIntervalMs?: number;
+  /** Accept link types `decodeFrame` cannot decode (default: reject with AUSCULT_ERR_UNSUPPORTED_LINKTYPE). */
+  allowAnyLinkType?: boolean;
+}
+
+/** How long `stop()` waits for the worker to leave on its own before terminating it. */
+const STOP_GRACE_MS = 500;
+
+type Item = { kind: 'batch'; batch: PacketBatch } | { kind: 'end' } | { kind: 'error'; error: AuscultError };
+
+function isErrorCode(code: string): code is ErrorCode {
+  return Object.hasOwn(ERRORS, code);
+}
+
+/**
+ * Starts the worker. From the compiled build it is worker.js. From source
+ * (tap, `tsx agent/cli/main.ts`) it is worker.ts, and on Node 20 tsx's
+ * --import does not register its hooks in worker threads (only the main
+ * thread), so a small JS bootstrap registers tsx through its API first and
+ * then imports the .ts worker.
+ */
+function startWorker(init: WorkerInit): Worker {
+  if (!import.meta.url.endsWith('.ts')) {
+    return new Worker(new URL('./worker.js', import.meta.url), { workerData: init });
+  }
+  const workerUrl = new URL('./worker.ts', import.meta.url).href;
+  const tsxApi = import.meta.resolve('tsx/esm/api');
+  const bootstrap =
+    `import(${JSON.stringify(tsxApi)})` +
+    `.then((tsx) => { tsx.register(); return import(${JSON.stringify(workerUrl)}); })` +
+    `.catch((err) => { process.nextTick(() => { throw err; }); });`;
+  return new Worker(bootstrap, { eval: true, workerData: init });
+}
+
+/** A running capture of a file or interface. */
+export class Capture {
+  /** LINKTYPE_ value of the source (tcpdump.org/linktypes.html). */
+  readonly linkType: number;
+  /** libpcap's name for it as the binding reports it. */
+  readonly linkTypeName: string;
+  /** Latest libpcap statistics (live only). */
+  stats: CaptureStats | null = null;
+  /** libpcap warnings (e.g. no IPv4 address on the interface). */
+  readonly warnings: string[] = [];
+
+  private readonly worker: Worker;
+  private readonly control: Int32Array;
+  private readonly queue: Item[] = [];
+  private wake: (() => void) | null = null;
+  private ended = false;
+  private stopping = false;
+  private packets = 0;
+  private bytes = 0;
+  private stoppedByRequest = false;
+  private readonly exited: Promise<void>;
+
+  private constructor(worker: Worker, control: Int32Array, linkType: number, linkTypeName: string, exited: Promise<void>) {
+    this.worker = worker;
+    this.control = control;
+    this.linkType = linkType;
+    this.linkTypeName = linkTypeName;
+    this.exited = exited;
+  }
+
+  /**
+   * Opens a capture file (pcap or pcapng) or a live interface in a worker.
+   * Rejects with an `AuscultError`: FILE_NOT_FOUND, FILE_UNREADABLE,
+   * NOT_A_CAPTURE, CAPTURE_TRUNCATED (header cut), BAD_FILTER,
+   * CAPTURE_FAILED, UNSUPPORTED_LINKTYPE, BAD_ARGUMENT.
+   */
+  static async open(options: CaptureOptions, tuning: CaptureTuning = {}): Promise<Capture> {
+    if ((options.file === undefined) === (options.iface === undefined)) {
+      throw new AuscultError('AUSCULT_ERR_BAD_ARGUMENT', 'give exactly one of a capture file or an interface');
+    }
+    if (options.file !== undefined) await checkFile(options.file);
+
+    const control = new Int32Array(new SharedArrayBuffer(CTL_LENGTH * 4));
+    Atomics.store(control, CTL_CREDITS, Math.max(1, tuning.maxBatchesAhead ?? 4));
+    const init: WorkerInit = {
+      options: { ...options },
+      control: control.buffer as SharedArrayBuffer,
+      batchBytes: Math.max(64 * 1024, tuning.batchBytes ?? 1024 * 1024),
+      statsIntervalMs: tuning.statsIntervalMs ?? 1000,
+    };
+    const worker = startWorker(init);
+    const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+
+    const opened = await new Promise<WorkerToMain & { kind: 'opened' }>((resolve, reject) => {
+      const onMessage = (msg: WorkerToMain): void => {
+        if (msg.kind === 'opened') {
+          cleanup();
+          resolve(msg);
+        } else if (msg.kind === 'error') {
+          cleanup();
+          reject(toError(msg.code, msg.message));
+        }
+      };
+      const onError = (err: Error): void => {
+        cleanup();
+        reject(new AuscultError('AUSCULT_ERR_INTERNAL', `capture worker failed to start: ${err.message}`, { cause: err }));
+      };
+      const onExit = (code: number): void => {
+        cleanup();
+        reject(new AuscultError('AUSCULT_ERR_INTERNAL', `capture worker exited (${code}) before opening`));
+      };
+      const cleanup = (): void => {
+        worker.off('message', onMessage);
+        worker.off('error', onError);
+        worker.off('exit', onExit);
+      };
+      worker.on('message', onMessage);
+      worker.on('error', onError);
+      worker.on('exit', onExit);
+    });
+
+    if (!tuning.allowAnyLinkType && !isSupportedLinkType(opened.linkType)) {
+      Atomics.store(control, CTL_STOP, 1);
+      await worker.terminate();
+      throw new AuscultError(
+        'AUSCULT_ERR_UNSUPPORTED_LINKTYPE',
+        `${options.file ?? options.iface}: link type ${opened.linkTypeName} is not decoded`,
+      );
+    }
+    const capture = new Capture(worker, control, opened.linkType, opened.linkTypeName, exited);
+    capture.listen();
+    return capture;
+  }
+
+  private listen(): void {
+    this.worker.on('message', (msg: WorkerToMain) => {
+      switch (msg.kind) {
+        case 'batch':
+          this.push({ kind: 'batch', batch: new PacketBatch(msg.buffer, msg.count, msg.bytes) });
+          break;
+        case 'stats':
+          this.stats = { received: msg.received, dropped: msg.dropped, ifDropped: msg.ifDropped };
+          break;
+        case 'warning':
+          this.warnings.push(msg.message);
+          break;
+        case 'done':
+          if (msg.stopped) this.stoppedByRequest = true;
+          this.push({ kind: 'end' });
+          break;
+        case 'error':
+          this.push({ kind: 'error', error: toError(msg.code, msg.message) });
+          break;
+        case 'opened':
+          break;
+      }
+    });
+    this.worker.on('error', (err) => {
+      this.push({ kind: 'error', error: new AuscultError('AUSCULT_ERR_INTERNAL', `capture worker: ${err.message}`, { cause: err }) });
+    });
+    this.worker.on('exit', () => {
+      // Exits after 'done'/'error' are normal; one without them was a stop or a crash.
+      if (this.stopping) this.stoppedByRequest = true;
+      else this.push({ kind: 'error', error: new AuscultError('AUSCULT_ERR_INTERNAL', 'capture worker exited unexpectedly') });
+      this.push({ kind: 'end' });
+    });
+  }
+
+  private push(item: Item): void {
+    if (this.ended) return;
+    if (item.kind !== 'batch') this.ended = true;
+    this.queue.push(item);
+    const wake = this.wake;
+    this.wake = null;
+    wake?.();
+  }
+
+  private returnCredit(): void {
+    Atomics.add(this.control, CTL_CREDITS, 1);
+    Atomics.notify(this.control, CTL_CREDITS);
+  }
+
+  /**
+   * The captured packets, batch by batch, until the file ends or `stop()`.
+   * The worker gets a credit back each time the consumer asks for the next
+   * batch. A read error (e.g. AUSCULT_ERR_CAPTURE_TRUNCATED) is thrown after
+   * every batch read before it has been yielded. Returns the totals.
+   * Call it once per capture.
+   */
+  async *batches(): AsyncGenerator<PacketBatch, CaptureTotals, undefined> {
+    for (;;) {
+      const item = this.queue.shift();
+      if (item === undefined) {
+        await new Promise<void>((resolve) => (this.wake = resolve));
+        continue;
+      }
+      if (item.kind === 'batch') {
+        this.packets += item.batch.count;
+        this.bytes += item.batch.bytes;
+        try {
+          yield item.batch;
+        } finally {
+          this.returnCredit();
+        }
+        continue;
+      }
+      if (item.kind === 'error') {
+        await this.exited;
+        throw item.error;
+      }
+      await this.exited;
+      return this.totals();
+    }
+  }
+
+  /** Totals so far. */
+  totals(): CaptureTotals {
+    return { packets: this.packets, bytes: this.bytes, stopped: this.stoppedByRequest, stats: this.stats };
+  }
+
+  /**
+   * Ends the capture: the worker stops at its next packet or wait and exits;
+   * if it has not left after a grace period (a filter that matches nothing in
+   * a large file, an idle interface) it is terminated. Resolves once it has
+   * exited; `batches()` then ends after the batches already received.
+   */
+  async stop(): Promise<void> {
+    if (!this.stopping) {
+      this.stopping = true;
+      Atomics.store(this.control, CTL_STOP, 1);
+      Atomics.notify(this.control, CTL_CREDITS);
+      const msg: MainToWorker = { kind: 'stop' };
+      this.worker.postMessage(msg);
+      const timer = setTimeout(() => void this.worker.terminate(), STOP_GRACE_MS);
+      await this.exited;
+      clearTimeout(timer);
+      this.stoppedByRequest = true;
+      this.push({ kind: 'end' });
+    }
+    await this.exited;
+  }
+}
+
+function toError(code: string, message: string): AuscultError {
+  return new AuscultError(isErrorCode(code) ? code : 'AUSCULT_ERR_INTERNAL', message);
+}
+
+/** Fails early, with a precise code, on what libpcap would report vaguely. */
+async function checkFile(path: string): Promise<void> {
+  let info;
+  try {
+    info = await stat(path);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') throw new AuscultError('AUSCULT_ERR_FILE_NOT_FOUND', `${path}: no such file`);
+    throw new AuscultError('AUSCULT_ERR_FILE_UNREADABLE', `${path}: ${(err as Error).message}`, { cause: err });
+  }
+  if (!info.isFile()) throw new AuscultError('AUSCULT_ERR_NOT_A_CAPTURE', `${path}: not a regular file`);
+  if (info.size === 0) throw new AuscultError('AUSCULT_ERR_NOT_A_CAPTURE', `${path}: the file is empty`);
+}
