@@ -200,7 +200,7 @@ export class TcpReassembler implements HeldHolder {
         if (first === undefined || first.off >= end) {
           // The common case: in order, nothing held in the way. No copy.
           this.deliver(data, ts);
-          if (first !== undefined && first.off === this.nextOff) this.drain(ts);
+          if (first !== undefined || this.finOff >= 0) this.drain(ts);
           return;
         }
         // Fill the hole up to the first held segment (which arrived first and wins).
