@@ -1,0 +1,254 @@
+/**
+ * A light, incremental walker over a dataset byte stream (PS3.5 §7) that
+ * copies out only the allow-listed equipment elements, header and value, into
+ * a small buffer, so that `dicom-parser` can read them afterwards. Every other
+ * value, patient data and pixel data included, is skipped by counting and
+ * never copied. The walk stops at the first top-level tag past (0018,1020):
+ * tags ascend (PS3.5 §7.1), so nothing we want can follow.
+ */
+import {
+  DICOM_ALL_VRS,
+  DICOM_EQUIPMENT_TAGS,
+  DICOM_GROUP_PATIENT,
+  DICOM_LAST_EQUIPMENT_TAG,
+  DICOM_LONG_VRS,
+  DICOM_TAG_ITEM,
+  DICOM_TAG_ITEM_DELIMITATION,
+  DICOM_TAG_SEQUENCE_DELIMITATION,
+  DICOM_TAG_UDI_SEQUENCE,
+  DICOM_UNDEFINED_LENGTH,
+} from './constants.js';
+
+export interface PrefixWalkerOptions {
+  /** Explicit VR (PS3.5 §7.1.2) or implicit VR (§7.1.3). */
+  explicit: boolean;
+  /** Explicit VR Big Endian (PS3.5 §A.3, retired). */
+  bigEndian: boolean;
+  /** Cap on the copied prefix. */
+  maxPrefixBytes: number;
+  /** Longest single equipment value copied; longer ones are skipped. */
+  maxValueBytes: number;
+}
+
+/** What went wrong, for the stream to turn into an anomaly. */
+export interface WalkIssue {
+  kind: 'malformed' | 'cap';
+  detail: string;
+}
+
+/** An open undefined-length sequence or item (PS3.5 §7.5). Defined-length ones are skipped or copied whole. */
+interface Container {
+  kind: 'seq' | 'item';
+  copy: boolean;
+  /** Inside a UN of undefined length the content is implicit VR LE (PS3.5 §6.2.2). */
+  implicit: boolean;
+}
+
+const MAX_DEPTH = 32;
+
+/** Incremental prefix walker for one dataset. Feed bytes with `write`; read `prefix()` when done. */
+export class DatasetPrefixWalker {
+  /** True once nothing more is needed (stop tag passed, or malformed). */
+  done = false;
+  /** True once the equipment tags were passed normally (not cut short). */
+  complete = false;
+  /** A group 0010 element appeared (never its value). */
+  patientSeen = false;
+  readonly issues: WalkIssue[] = [];
+  /** Bytes walked. */
+  pos = 0;
+
+  private readonly opts: PrefixWalkerOptions;
+  private readonly hdr = Buffer.alloc(12);
+  private hdrHave = 0;
+  private hdrNeed = 8;
+  private mode: 'header' | 'copy' | 'skip' = 'header';
+  private remaining = 0;
+  private readonly stack: Container[] = [];
+  private buf: Buffer = Buffer.alloc(0);
+  private len = 0;
+  private capReported = false;
+
+  constructor(opts: PrefixWalkerOptions) {
+    this.opts = opts;
+  }
+
+  /** Walk more dataset bytes. The bytes are not retained except allow-listed elements. */
+  write(b: Buffer): void {
+    let i = 0;
+    while (i < b.length && !this.done) {
+      if (this.mode === 'skip' || this.mode === 'copy') {
+        const n = Math.min(this.remaining, b.length - i);
+        if (this.mode === 'copy') this.append(b, i, n);
+        i += n;
+        this.pos += n;
+        this.remaining -= n;
+        if (this.remaining === 0) this.mode = 'header';
+        continue;
+      }
+      const n = Math.min(this.hdrNeed - this.hdrHave, b.length - i);
+      b.copy(this.hdr, this.hdrHave, i, i + n);
+      this.hdrHave += n;
+      i += n;
+      this.pos += n;
+      if (this.hdrHave === this.hdrNeed) this.onHeader();
+    }
+  }
+
+  /** The copied allow-listed elements, a valid dataset in the walked encoding. */
+  prefix(): Buffer {
+    return this.buf.subarray(0, this.len);
+  }
+
+  /** Bytes held (prefix buffer plus header scratch). */
+  retainedBytes(): number {
+    return this.buf.length + this.hdr.length;
+  }
+
+  private onHeader(): void {
+    const top = this.stack[this.stack.length - 1];
+    const implicit = top ? top.implicit : !this.opts.explicit;
+    const be = this.opts.bigEndian && !implicit;
+    const h = this.hdr;
+    const group = be ? h.readUInt16BE(0) : h.readUInt16LE(0);
+    const element = be ? h.readUInt16BE(2) : h.readUInt16LE(2);
+    const tag = ((group << 16) | element) >>> 0;
+    const copying = top ? top.copy : false;
+
+    // PS3.5 §7.5: item and delimiter tags carry a 4-byte length and no VR
+    if (group === 0xfffe) {
+      const len = be ? h.readUInt32BE(4) : h.readUInt32LE(4);
+      this.resetHeader();
+      if (tag === DICOM_TAG_ITEM) {
+        if (!top || top.kind !== 'seq') return this.malformed('item tag outside a sequence');
+        if (copying && !this.appendHeader(8)) return;
+        if (len === DICOM_UNDEFINED_LENGTH) return this.push({ kind: 'item', copy: copying, implicit });
+        return this.startValue(len, copying);
+      }
+      if (tag === DICOM_TAG_ITEM_DELIMITATION || tag === DICOM_TAG_SEQUENCE_DELIMITATION) {
+        const want = tag === DICOM_TAG_ITEM_DELIMITATION ? 'item' : 'seq';
+        if (!top || top.kind !== want) return this.malformed(`unexpected ${want} delimiter`);
+        if (copying && !this.appendHeader(8)) return;
+        this.stack.pop();
+        return;
+      }
+      return this.malformed(`unknown delimiter tag (fffe,${element.toString(16)})`);
+    }
+
+    let len: number;
+    let hdrSize = 8;
+    let vr = '';
+    if (implicit) {
+      len = h.readUInt32LE(4);
+    } else {
+      vr = String.fromCharCode(h[4]!, h[5]!);
+      if (!DICOM_ALL_VRS.has(vr)) return this.malformed(`invalid VR bytes 0x${h[4]!.toString(16)}${h[5]!.toString(16)}`);
+      if (DICOM_LONG_VRS.has(vr)) {
+        if (this.hdrNeed === 8) {
+          this.hdrNeed = 12; // PS3.5 Table 7.1-1: 2 reserved bytes and a 4-byte length follow
+          return;
+        }
+        len = be ? h.readUInt32BE(8) : h.readUInt32LE(8);
+        hdrSize = 12;
+      } else {
+        len = be ? h.readUInt16BE(6) : h.readUInt16LE(6);
+      }
+    }
+
+    if (group === DICOM_GROUP_PATIENT) this.patientSeen = true;
+    if (this.stack.length === 0 && tag > DICOM_LAST_EQUIPMENT_TAG) {
+      this.resetHeader();
+      this.done = true;
+      this.complete = true;
+      return;
+    }
+    const undefinedLength = len === DICOM_UNDEFINED_LENGTH;
+    const childImplicit = implicit || vr === 'UN';
+    if (copying) {
+      if (!this.appendHeader(hdrSize)) return;
+      this.resetHeader();
+      if (undefinedLength) return this.push({ kind: 'seq', copy: true, implicit: childImplicit });
+      return this.startValue(len, true);
+    }
+    if (this.stack.length === 0 && DICOM_EQUIPMENT_TAGS.has(tag)) {
+      const isSeq = tag === DICOM_TAG_UDI_SEQUENCE;
+      const limit = isSeq ? this.opts.maxPrefixBytes : this.opts.maxValueBytes;
+      if (undefinedLength ? isSeq : len <= limit && this.fits(hdrSize + len)) {
+        if (!this.appendHeader(hdrSize)) return;
+        this.resetHeader();
+        if (undefinedLength) return this.push({ kind: 'seq', copy: true, implicit: childImplicit });
+        return this.startValue(len, true);
+      }
+      if (!undefinedLength) this.reportCap(`equipment element (${tagText(tag)}) of ${len} bytes not copied`);
+    }
+    this.resetHeader();
+    // Everything else: walk undefined-length structures to find their end, skip the rest by counting
+    if (undefinedLength) return this.push({ kind: 'seq', copy: false, implicit: childImplicit });
+    this.startValue(len, false);
+  }
+
+  private startValue(len: number, copy: boolean): void {
+    if (len === DICOM_UNDEFINED_LENGTH) return this.malformed('undefined length where a defined one is required');
+    if (copy && !this.fits(len)) {
+      this.reportCap(`prefix cap of ${this.opts.maxPrefixBytes} bytes reached inside a copied element`);
+      this.done = true; // the structure would be cut: keep the whole elements copied so far
+      return;
+    }
+    if (len === 0) return;
+    this.mode = copy ? 'copy' : 'skip';
+    this.remaining = len;
+  }
+
+  private push(c: Container): void {
+    if (this.stack.length >= MAX_DEPTH) return this.malformed(`sequences nested deeper than ${MAX_DEPTH}`);
+    this.stack.push(c);
+  }
+
+  private resetHeader(): void {
+    this.hdrHave = 0;
+    this.hdrNeed = 8;
+  }
+
+  private fits(n: number): boolean {
+    return this.len + n <= this.opts.maxPrefixBytes;
+  }
+
+  private appendHeader(n: number): boolean {
+    if (!this.fits(n)) {
+      this.reportCap(`prefix cap of ${this.opts.maxPrefixBytes} bytes reached`);
+      this.resetHeader();
+      this.done = true;
+      return false;
+    }
+    this.append(this.hdr, 0, n);
+    return true;
+  }
+
+  private append(src: Buffer, off: number, n: number): void {
+    if (this.len + n > this.buf.length) {
+      let size = Math.max(256, this.buf.length * 2);
+      while (size < this.len + n) size *= 2;
+      const next = Buffer.alloc(Math.min(size, this.opts.maxPrefixBytes));
+      this.buf.copy(next, 0, 0, this.len);
+      this.buf = next;
+    }
+    src.copy(this.buf, this.len, off, off + n);
+    this.len += n;
+  }
+
+  private malformed(detail: string): void {
+    this.resetHeader();
+    this.issues.push({ kind: 'malformed', detail: `dataset at byte ${this.pos}: ${detail}` });
+    this.done = true;
+  }
+
+  private reportCap(detail: string): void {
+    if (this.capReported) return;
+    this.capReported = true;
+    this.issues.push({ kind: 'cap', detail });
+  }
+}
+
+function tagText(tag: number): string {
+  return `${(tag >>> 16).toString(16).padStart(4, '0')},${(tag & 0xffff).toString(16).padStart(4, '0')}`;
+}
