@@ -32,6 +32,9 @@ export interface FlowTableOptions {
   onUdp?: (pkt: DecodedPacket) => void;
 }
 
+/** Most recently active entries skipped per eviction for the flow cap. */
+const SECOND_CHANCES = 16;
+
 const DEFAULTS = {
   idleTimeout: 300,
   maxFlows: 262_144,
@@ -53,6 +56,9 @@ const DEFAULTS = {
  * insertion order. That order is therefore least-recently-active first
  * (to within the granularity), which gives both idle eviction (sweep from the
  * front until a fresh entry) and LRU eviction on overflow in O(1) amortised.
+ *
+ * A connection given a second chance on overflow is moved with the current
+ * time, so its idle eviction may come up to one idle timeout late.
  *
  * Closed connections (both FINs delivered, or an RST) are ended and freed at
  * once; their key is remembered for `closedMemory` seconds so the final ACK
@@ -178,8 +184,18 @@ export class FlowTable {
   private create(key: string, pkt: DecodedPacket, flags: number, now: number): TcpConnection {
     const stats = this.stats;
     if (this.flows.size >= this.opts.maxFlows) {
-      // The front of the Map is the least recently active connection.
-      const victim = this.flows.values().next().value as TcpConnection;
+      // The front of the Map is the least recently moved connection. The order
+      // is only refreshed once per granularity, so under heavy churn (a scan)
+      // the front can hold a connection that is still talking: give such
+      // entries a second chance (CLOCK-style) before evicting, a bounded number
+      // of times so one insertion never walks the whole table.
+      let victim = this.flows.values().next().value as TcpConnection;
+      for (let tries = 0; tries < SECOND_CHANCES && victim.lastTs > victim.orderTs; tries++) {
+        this.flows.delete(victim.key);
+        this.flows.set(victim.key, victim);
+        victim.orderTs = now;
+        victim = this.flows.values().next().value as TcpConnection;
+      }
       stats.capHits.flows++;
       stats.flowsEvicted.flowCap++;
       this.remove(victim, 'evicted', pkt.ts, false);
