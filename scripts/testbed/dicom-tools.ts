@@ -43,7 +43,12 @@ export const TS_LABEL: Readonly<Record<string, string>> = {
   [TS.rle]: 'RL',
 };
 
-/** storescu option that proposes a syntax first (storescp `+xa` accepts the first it supports). */
+/**
+ * storescu option that proposes a syntax first (storescp `+xa` accepts the
+ * first it supports). storescu then sends each file in the accepted context
+ * whose syntax equals the file's own, if there is one; so to be sure a file
+ * travels in syntax X, convert it to X first (`convertTo`) and propose X.
+ */
 const STORESCU_PROPOSE: Readonly<Record<string, string>> = {
   [TS.implicitLE]: '-xi',
   [TS.explicitLE]: '-xe',
@@ -191,6 +196,20 @@ export function fileTransferSyntax(file: string): string | undefined {
   }
   const m = /\(0002,0010\) UI \[?([0-9.]+)/.exec(out);
   return m?.[1];
+}
+
+const DCMCONV_WRITE: Readonly<Record<string, string>> = {
+  [TS.implicitLE]: '+ti',
+  [TS.explicitLE]: '+te',
+  [TS.explicitBE]: '+tb',
+  [TS.deflatedLE]: '+td',
+};
+
+/** Write a copy of an uncompressed file in another uncompressed syntax, with file meta. */
+export function convertTo(src: string, ts: string, dst: string): void {
+  const flag = DCMCONV_WRITE[ts];
+  if (!flag) throw new Error(`dcmconv cannot write transfer syntax ${ts}`);
+  execFileSync('dcmconv', ['-q', '+F', flag, src, dst], { stdio: ['ignore', 'ignore', 'pipe'] });
 }
 
 /** Overwrite or insert attributes in a copy with dcmodify (no backup file). */

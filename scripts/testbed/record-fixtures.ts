@@ -11,7 +11,7 @@ import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, wr
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { DEFAULT_AE as AE, type Testbed, withTestbed } from './testbed.js';
-import { TS, dcmodify, gdcmscu, storescu } from './dicom-tools.js';
+import { TS, convertTo, dcmodify, fileTransferSyntax, gdcmscu, storescu } from './dicom-tools.js';
 
 const DATA = process.env.AUSCULT_DICOM_DATA ?? '/work/shared/data/dicom';
 const f = (name: string): string => join(DATA, name);
@@ -108,11 +108,16 @@ const scenarios: Record<string, Scenario> = {
   },
 
   // The same CT stored once in each uncompressed network transfer syntax.
-  async syntaxes(tb) {
+  // The file is converted to each syntax first, so storescu sends it in the
+  // context of that syntax (see STORESCU_PROPOSE in dicom-tools.ts).
+  async syntaxes(tb, scratch) {
     const pacs = await tb.startPacs();
     for (const ts of [TS.implicitLE, TS.explicitLE, TS.explicitBE, TS.deflatedLE]) {
-      const r = await storescu(tb, 'ct1', pacs, [CT], { aet: AE.ct1!, syntax: ts });
-      check(r.accepted[0] === ts, `negotiated ${ts}`, r.accepted.join(' '));
+      const copy = join(scratch, `ct-${ts}.dcm`);
+      convertTo(CT, ts, copy);
+      check(fileTransferSyntax(copy) === ts, `dcmconv wrote ${ts}`);
+      const r = await storescu(tb, 'ct1', pacs, [copy], { aet: AE.ct1!, syntax: ts });
+      check(r.accepted.includes(ts), `negotiated ${ts}`, r.accepted.join(' '));
     }
   },
 
