@@ -35,9 +35,10 @@ interface HeldSegment {
  *   the other side has acknowledged past it (RFC 9293 §3.10.7.4: the peer
  *   only acknowledges what it received, so the capture lost it); or the
  *   direction ends (RST, idle, eviction, end of capture).
- *   An acknowledgement past the next expected byte with nothing held is only
- *   remembered and acted on at the next out-of-order segment or at the end:
- *   a mirror port may deliver the ACK a moment before the data it covers.
+ *   An acknowledgement past the next expected byte with nothing held (and no
+ *   FIN seen) is only remembered and acted on at the next out-of-order
+ *   segment, the FIN, or the end: a mirror port may deliver the ACK a moment
+ *   before the data it covers.
  * - FIN: the direction ends once every byte before the FIN has been delivered
  *   or given up; bytes after the FIN's sequence number are dropped. A FIN
  *   with a hole before it waits for the retransmission, the ACK of the FIN,
@@ -137,7 +138,9 @@ export class TcpReassembler implements HeldHolder {
     if (d <= 0 || d > MAX_SEQ_AHEAD) return;
     const ackOff = this.nextOff + d;
     if (ackOff > this.ackedOff) this.ackedOff = ackOff;
-    if (this.held_ > 0) this.giveUpAcked(Infinity, ts);
+    // With data held behind the hole, or the FIN already seen, nothing more is
+    // coming before the acknowledged point: give it up now. Otherwise wait (see class policies).
+    if (this.held_ > 0 || this.finOff >= 0) this.giveUpAcked(Infinity, ts);
   }
 
   /**
