@@ -87,7 +87,8 @@ export class FlowTable {
     options: FlowTableOptions = {},
   ) {
     this.opts = {
-      idleTimeout: options.idleTimeout ?? DEFAULTS.idleTimeout,
+      // A zero timeout would end every connection before its own packet.
+      idleTimeout: Math.max(0.001, options.idleTimeout ?? DEFAULTS.idleTimeout),
       maxFlows: Math.max(1, options.maxFlows ?? DEFAULTS.maxFlows),
       maxHeldBytesPerDirection: options.maxHeldBytesPerDirection ?? DEFAULTS.maxHeldBytesPerDirection,
       maxHeldBytesTotal: options.maxHeldBytesTotal ?? DEFAULTS.maxHeldBytesTotal,
