@@ -18,7 +18,6 @@ import {
   CTL_LENGTH,
   CTL_STOP,
   type CaptureOptions,
-  type MainToWorker,
   type WorkerInit,
   type WorkerToMain,
 } from './types.js';
@@ -51,6 +50,14 @@ export interface CaptureTuning {
   /** Accept link types `decodeFrame` cannot decode (default: reject with AUSCULT_ERR_UNSUPPORTED_LINKTYPE). */
   allowAnyLinkType?: boolean;
 }
+
+/**
+ * The pcap addon is not context-aware: its shared object registers itself
+ * only on the first dlopen, so while one thread of the process holds it,
+ * another cannot load it ("Module did not self-register"). Hence one
+ * capture worker at a time, and the main thread must never import `pcap`.
+ */
+let activeWorker: Worker | null = null;
 
 /** How long `stop()` waits for the worker to leave on its own before terminating it. */
 const STOP_GRACE_MS = 500;
@@ -131,7 +138,17 @@ export class Capture {
       batchBytes: Math.max(64 * 1024, tuning.batchBytes ?? 1024 * 1024),
       statsIntervalMs: tuning.statsIntervalMs ?? 1000,
     };
+    if (activeWorker !== null) {
+      throw new AuscultError(
+        'AUSCULT_ERR_CAPTURE_FAILED',
+        'another capture is still running in this process (libpcap binding is single-thread); stop it first',
+      );
+    }
     const worker = startWorker(init);
+    activeWorker = worker;
+    worker.once('exit', () => {
+      if (activeWorker === worker) activeWorker = null;
+    });
     const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
 
     const opened = await new Promise<WorkerToMain & { kind: 'opened' }>((resolve, reject) => {
@@ -272,8 +289,7 @@ export class Capture {
       this.stopping = true;
       Atomics.store(this.control, CTL_STOP, 1);
       Atomics.notify(this.control, CTL_CREDITS);
-      const msg: MainToWorker = { kind: 'stop' };
-      this.worker.postMessage(msg);
+      Atomics.notify(this.control, CTL_STOP);
       const timer = setTimeout(() => void this.worker.terminate(), STOP_GRACE_MS);
       await this.exited;
       clearTimeout(timer);

@@ -27,9 +27,6 @@ export type WorkerToMain =
   | { kind: 'warning'; message: string }
   | { kind: 'error'; code: string; message: string };
 
-/** Main-to-worker: end a live capture (the SAB stop flag covers a blocked worker). */
-export type MainToWorker = { kind: 'stop' };
-
 /** Indexes into the control Int32Array shared with the worker. */
 export const CTL_CREDITS = 0; // batches the worker may still send before waiting
 export const CTL_STOP = 1; // non-zero: stop at the next packet or wait

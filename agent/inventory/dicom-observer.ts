@@ -4,8 +4,8 @@
  * Who is credited with what: the sender of a PDU is described by what it says
  * about itself (its implementation class UID and version name, its own AE
  * title, the SOP classes it proposes); a called AE title is only what the
- * requester believes the other side is called, so it is medium confidence
- * until the acceptor's own A-ASSOCIATE-AC echoes it. Equipment modules are
+ * requester believes the other side is called, so it is credited only
+ * when the acceptor's own A-ASSOCIATE-AC echoes it. Equipment modules are
  * credited only from C-STORE requests: C-FIND identifiers describe query
  * results, not the host that sent them.
  */
@@ -58,7 +58,9 @@ export class DicomObserver {
         self('role', 'dicom-scu', 'A-ASSOCIATE-RQ sent');
         other('role', 'dicom-scp', 'A-ASSOCIATE-RQ received', 'medium');
         self('aeTitle', e.callingAeTitle, 'A-ASSOCIATE-RQ calling AE title');
-        other('aeTitle', e.calledAeTitle, 'A-ASSOCIATE-RQ called AE title', 'medium');
+        // The called AE title is only what the requester believes the other side
+        // is called (a wrong one gets an A-ASSOCIATE-RJ): it is credited when the
+        // acceptor echoes it in its A-ASSOCIATE-AC.
         self('implementationClassUid', e.userInfo?.implementationClassUid, 'A-ASSOCIATE-RQ implementation class UID (0x52)');
         self('implementationVersionName', e.userInfo?.implementationVersionName, 'A-ASSOCIATE-RQ implementation version name (0x55)');
         for (const pc of e.presentationContexts) self('sopClass', pc.abstractSyntax, 'A-ASSOCIATE-RQ presentation context abstract syntax', 'medium');

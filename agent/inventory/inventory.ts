@@ -292,7 +292,7 @@ export class Inventory {
             modality: e.identity.modality,
             count: e.count,
           }))
-          .sort((a, b) => equipmentKey(a as EquipmentIdentity).localeCompare(equipmentKey(b as EquipmentIdentity)))
+          .sort((a, b) => equipmentKey(a).localeCompare(equipmentKey(b)))
       : [];
     const userIdentityTypes = values('userIdentityType').sort();
 

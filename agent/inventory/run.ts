@@ -1,0 +1,44 @@
+/**
+ * One pass over a capture file: capture worker → pipeline → report.
+ */
+import { Capture } from '../capture/capture.js';
+import { AuscultError } from '../errors.js';
+import { Pipeline, type PipelineOptions } from '../pipeline.js';
+import type { InventoryReport } from './types.js';
+
+export interface RunInventoryOptions extends PipelineOptions {
+  file: string;
+  filter?: string;
+}
+
+export interface RunInventoryResult {
+  report: InventoryReport;
+  /**
+   * Set when reading stopped on an error after some packets were read (a
+   * truncated capture): the report holds everything read before it.
+   */
+  error: AuscultError | null;
+}
+
+/**
+ * Read `file` through libpcap and build the inventory. Rejects with an
+ * AuscultError when the file cannot be opened at all (missing, not a
+ * capture, bad filter, unsupported link type).
+ */
+export async function runInventory(opts: RunInventoryOptions): Promise<RunInventoryResult> {
+  const capture = await Capture.open({ file: opts.file, filter: opts.filter });
+  const pipeline = new Pipeline(opts);
+  const linkType = capture.linkType;
+  let error: AuscultError | null = null;
+  try {
+    for await (const batch of capture.batches()) {
+      for (const p of batch) pipeline.packet(linkType, p.frame, p.ts, p.origLen);
+    }
+  } catch (err) {
+    if (!(err instanceof AuscultError)) throw err;
+    error = err;
+  }
+  const report = pipeline.finish();
+  if (error) report.stats.readError = { code: error.code, message: error.message };
+  return { report, error };
+}

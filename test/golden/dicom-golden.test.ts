@@ -1,0 +1,38 @@
+/**
+ * Golden tests: every committed testbed capture is read by the real pipeline
+ * (libpcap in the worker, decoders, reassembly, DICOM) and its inventory JSON
+ * is compared with the checked-in baseline next to it.
+ *
+ * After an intended change: UPDATE_GOLDEN=1 npx tap test/golden
+ */
+import t from 'tap';
+import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { runInventory } from '../../agent/inventory/run.js';
+import { DICOM_FIXTURES } from '../helpers/paths.js';
+
+const captures = existsSync(DICOM_FIXTURES)
+  ? readdirSync(DICOM_FIXTURES).filter((f) => f.endsWith('.pcap')).sort()
+  : [];
+
+t.ok(captures.length >= 5, `fixture captures present (${captures.join(', ')})`);
+
+for (const name of captures) {
+  t.test(name, async (t) => {
+    const { report, error } = await runInventory({ file: join(DICOM_FIXTURES, name) });
+    t.equal(error, null, 'read without error');
+    const golden = join(DICOM_FIXTURES, name.replace(/\.pcap$/, '.golden.json'));
+    const actual = JSON.parse(JSON.stringify(report));
+    if (process.env.UPDATE_GOLDEN === '1') {
+      writeFileSync(golden, JSON.stringify(report, null, 2) + '\n');
+      t.comment(`wrote ${golden}`);
+    }
+    if (!existsSync(golden)) {
+      t.fail(`no golden file ${golden}: create it with UPDATE_GOLDEN=1 and review it`);
+      return;
+    }
+    t.same(actual, JSON.parse(readFileSync(golden, 'utf8')), 'inventory matches the golden file');
+    t.equal(report.stats.malformed, 0, 'a clean testbed capture has no malformed packets');
+    t.ok(report.devices.length > 0, 'devices found');
+  });
+}
