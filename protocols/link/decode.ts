@@ -8,12 +8,12 @@ import {
   decodeEthernet,
   ETHERTYPE_IPV4,
   ETHERTYPE_IPV6,
-  formatMac,
   newLinkHeader,
   type LinkHeader,
 } from './ethernet.js';
+import { cachedIpv4, cachedMac } from './address-cache.js';
 import { newIpHeader, type IpHeader } from './ip-header.js';
-import { decodeIpv4, formatIpv4 } from './ipv4.js';
+import { decodeIpv4 } from './ipv4.js';
 import { decodeIpv6, formatIpv6 } from './ipv6.js';
 import { layerError, NO_VLANS, type LayerError } from './layer.js';
 import { decodeLinuxSll, decodeLinuxSll2 } from './linux-sll.js';
@@ -139,12 +139,12 @@ export function decodeFrame(linkType: number, frame: Buffer, ts: number): Decode
     ok: true,
     packet: {
       ts,
-      srcMac: link.srcMacOffset >= 0 ? formatMac(frame, link.srcMacOffset) : null,
-      dstMac: link.dstMacOffset >= 0 ? formatMac(frame, link.dstMacOffset) : null,
+      srcMac: link.srcMacOffset >= 0 ? cachedMac(frame, link.srcMacOffset) : null,
+      dstMac: link.dstMacOffset >= 0 ? cachedMac(frame, link.dstMacOffset) : null,
       vlans: link.vlans,
       ipVersion: ip.version,
-      srcIp: v4 ? formatIpv4(frame, ip.srcOffset) : formatIpv6(frame, ip.srcOffset),
-      dstIp: v4 ? formatIpv4(frame, ip.dstOffset) : formatIpv6(frame, ip.dstOffset),
+      srcIp: v4 ? cachedIpv4(frame, ip.srcOffset) : formatIpv6(frame, ip.srcOffset),
+      dstIp: v4 ? cachedIpv4(frame, ip.dstOffset) : formatIpv6(frame, ip.dstOffset),
       ipProto: ip.protocol,
       srcPort,
       dstPort,
