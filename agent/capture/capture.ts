@@ -158,7 +158,8 @@ export class Capture {
           resolve(msg);
         } else if (msg.kind === 'error') {
           cleanup();
-          reject(toError(msg.code, msg.message));
+          // Settle once the worker is gone, so a retry can load the addon again.
+          void exited.then(() => reject(toError(msg.code, msg.message)));
         }
       };
       const onError = (err: Error): void => {
