@@ -58,6 +58,11 @@ export interface CaptureTuning {
  * capture worker at a time, and the main thread must never import `pcap`.
  */
 let activeWorker: Worker | null = null;
+/** Resolves when `activeWorker` has exited. */
+let activeExited: Promise<void> = Promise.resolve();
+
+/** How long `open()` waits for a previous capture's worker to finish exiting. */
+const PREVIOUS_EXIT_WAIT_MS = 3000;
 
 /** How long `stop()` waits for the worker to leave on its own before terminating it. */
 const STOP_GRACE_MS = 500;
@@ -139,6 +144,13 @@ export class Capture {
       statsIntervalMs: tuning.statsIntervalMs ?? 1000,
     };
     if (activeWorker !== null) {
+      // A capture that just failed or was stopped may still be unloading the
+      // addon; give it a moment rather than refusing a sequential open.
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([activeExited, new Promise<void>((r) => (timer = setTimeout(r, PREVIOUS_EXIT_WAIT_MS)))]);
+      clearTimeout(timer);
+    }
+    if (activeWorker !== null) {
       throw new AuscultError(
         'AUSCULT_ERR_CAPTURE_FAILED',
         'another capture is still running in this process (libpcap binding is single-thread); stop it first',
@@ -150,6 +162,7 @@ export class Capture {
       if (activeWorker === worker) activeWorker = null;
     });
     const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+    activeExited = exited;
 
     const opened = await new Promise<WorkerToMain & { kind: 'opened' }>((resolve, reject) => {
       const onMessage = (msg: WorkerToMain): void => {

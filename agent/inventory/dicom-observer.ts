@@ -13,8 +13,6 @@ import type { ConnectionInfo, Direction, EventBase } from '../../protocols/commo
 import type { DicomEvent } from '../../protocols/dicom/events.js';
 import type { Inventory, ObservationSource } from './inventory.js';
 
-const MAX_TRACKED_COMMANDS = 10_000;
-
 export interface DicomObserverStats {
   events: number;
   equipmentCredited: number;
@@ -23,8 +21,6 @@ export interface DicomObserverStats {
 }
 
 export class DicomObserver {
-  /** Last DIMSE command per connection direction, to know what a dataset belongs to. */
-  private readonly lastCommand = new Map<string, string>();
   readonly stats: DicomObserverStats = { events: 0, equipmentCredited: 0, equipmentIgnored: 0, anomalies: {} };
 
   constructor(private readonly inventory: Inventory) {}
@@ -83,14 +79,15 @@ export class DicomObserver {
         self('associationRejected', `${e.resultName}: ${e.reasonName}`, 'A-ASSOCIATE-RJ result/source/reason', 'medium');
         break;
       case 'dicom.dimse': {
-        this.remember(`${conn.id}/${dir}`, e.name);
         self('dimseSent', e.name, 'DIMSE command field (0000,0100)', 'medium');
         if (e.name === 'C-STORE-RQ' && e.sopClassUid) self('sopClass', e.sopClassUid, 'C-STORE-RQ affected SOP class (0000,0002)');
         break;
       }
       case 'dicom.equipment': {
-        const last = this.lastCommand.get(`${conn.id}/${dir}`);
-        if (last !== undefined && last !== 'C-STORE-RQ') {
+        // The analyzer names the command that announced the dataset; null when
+        // the capture joined after it.
+        const cmd = e.command;
+        if (cmd !== null && cmd !== 'C-STORE-RQ') {
           this.stats.equipmentIgnored++;
           break;
         }
@@ -109,7 +106,7 @@ export class DicomObserver {
             deviceUid: e.deviceUid ?? null,
             udi: e.udi[0] ?? null,
           },
-          src(last === undefined ? 'in a dataset (command not seen)' : 'in a C-STORE-RQ dataset', last === undefined ? 'medium' : 'high'),
+          src(cmd === null ? 'in a dataset (command not seen)' : 'in a C-STORE-RQ dataset', cmd === null ? 'medium' : 'high'),
         );
         break;
       }
@@ -119,14 +116,5 @@ export class DicomObserver {
       default:
         break;
     }
-  }
-
-  private remember(key: string, command: string): void {
-    if (this.lastCommand.size >= MAX_TRACKED_COMMANDS && !this.lastCommand.has(key)) {
-      const oldest = this.lastCommand.keys().next().value;
-      if (oldest !== undefined) this.lastCommand.delete(oldest);
-    }
-    this.lastCommand.delete(key);
-    this.lastCommand.set(key, command);
   }
 }

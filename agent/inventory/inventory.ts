@@ -166,7 +166,12 @@ export class Inventory {
     const h = this.host(ip, mac, src.ts);
     if (!h) return;
     const key = equipmentKey(identity);
-    if (key === '') return;
+    if (key === '') {
+      // Nothing says which machine this is, but the modality still says what
+      // kind of data the host produces.
+      if (identity.modality) this.observe(ip, mac, 'modality', identity.modality, { ...src, field: `(0008,0060) Modality ${src.field}` });
+      return;
+    }
     const e = h.equipment.get(key);
     if (e) {
       e.count++;

@@ -32,7 +32,7 @@ export async function runInventory(opts: RunInventoryOptions): Promise<RunInvent
   let error: AuscultError | null = null;
   try {
     for await (const batch of capture.batches()) {
-      for (const p of batch) pipeline.packet(linkType, p.frame, p.ts, p.origLen);
+      batch.forEach((frame, ts, _capLen, origLen) => pipeline.packet(linkType, frame, ts, origLen));
     }
   } catch (err) {
     if (!(err instanceof AuscultError)) throw err;
