@@ -434,9 +434,11 @@ export async function withTestbed<T>(fn: (tb: Testbed) => Promise<T>, options: T
       // -s 0: whole frames; --immediate-mode: hand each packet over at once
       // (otherwise packets waiting in the kernel ring are lost when tcpdump is
       // stopped); -U: flush per packet; -Z root: keep permission to write
-      // anywhere root can; -n: no name lookups.
+      // anywhere root can; -n: no name lookups; -B 65536: a 64 MiB kernel
+      // buffer, or a burst of bulk C-STOREs overruns tcpdump and the capture
+      // shows gaps that were never on the wire.
       const proc = background('ip', ['netns', 'exec', swNs, 'tcpdump', '-i', 'br0', '-s', '0',
-        '--immediate-mode', '-U', '-n',
+        '--immediate-mode', '-U', '-n', '-B', '65536',
         '-Z', 'root', '-w', path]);
       capture = { proc, path };
       await waitFor(() => {

@@ -33,6 +33,7 @@ for (const name of captures) {
     }
     t.same(actual, JSON.parse(readFileSync(golden, 'utf8')), 'inventory matches the golden file');
     t.equal(report.stats.malformed, 0, 'a clean testbed capture has no malformed packets');
+    t.equal(report.stats.gaps, 0, 'nor gaps');
     t.ok(report.devices.length > 0, 'devices found');
   });
 }
