@@ -14,6 +14,7 @@ import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'nod
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { makeBenchCapture } from './make-capture.js';
+import { recordImaging } from './record-imaging.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const outDir = join(root, 'bench', 'out');
@@ -53,77 +54,95 @@ function fixtures(): string[] {
     .map((f) => join(dir, f));
 }
 
-function buildCapture(targetMiB: number): { path: string; packets: number; bytes: number } {
-  const inputs = fixtures();
-  const perCopy = inputs.reduce((s, f) => s + statSync(f).size, 0);
-  const copies = Math.max(1, Math.min(512, Math.round((targetMiB * 1024 * 1024) / perCopy)));
-  const path = join(outDir, `bench-${targetMiB}MiB.pcap`);
-  const { packets, bytes } = makeBenchCapture(inputs, path, copies);
+interface Workload {
+  name: string;
+  inputs: string[];
+  /** Distinct address groups (devices = groups x hosts per input). */
+  groups: number;
+}
+
+function buildCapture(w: Workload, targetMiB: number): { path: string; packets: number; bytes: number } {
+  const perCopy = w.inputs.reduce((s, f) => s + statSync(f).size, 0);
+  const copies = Math.max(w.groups, Math.round((targetMiB * 1024 * 1024) / perCopy));
+  const path = join(outDir, `${w.name}-${targetMiB}MiB.pcap`);
+  const { packets, bytes } = makeBenchCapture(w.inputs, path, copies, w.groups);
   return { path, packets, bytes };
 }
 
 const fmt = (n: number, d = 0): string => n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
 
-const targetMiB = Number(process.env.BENCH_MB ?? 300);
-const sizes = [Math.max(8, Math.round(targetMiB / 4)), targetMiB];
-const results: Array<{ sizeMiB: number; runs: Run[] }> = [];
-
-for (const size of sizes) {
-  const cap = buildCapture(size);
-  const runs: Run[] = [];
-  runs.push(measure('libpcap bare read (ceiling)', ['node', join(root, 'bench', 'bare-read.mjs'), cap.path], cap.packets, cap.bytes));
-  runs.push(
+function contenders(path: string, packets: number, bytes: number): Run[] {
+  return [
+    measure('libpcap bare read (ceiling)', ['node', join(root, 'bench', 'bare-read.mjs'), path], packets, bytes),
     measure(
       'auscult inventory',
       // The compiled build (npm run build), as deployed: no TypeScript loader at start-up.
-      ['node', join(root, 'dist', 'agent', 'cli', 'main.js'), 'inventory', '--read', cap.path, '--format', 'json', '--output', '/dev/null'],
-      cap.packets,
-      cap.bytes,
+      ['node', join(root, 'dist', 'agent', 'cli', 'main.js'), 'inventory', '--read', path, '--format', 'json', '--output', '/dev/null'],
+      packets,
+      bytes,
     ),
-  );
-  runs.push(
     measure(
       'tshark DICOM fields (peer)',
       [
-        'tshark', '-r', cap.path, '-n', '-Y', 'dicom', '-T', 'fields',
+        'tshark', '-r', path, '-n', '-Y', 'dicom', '-T', 'fields',
         '-e', 'ip.src', '-e', 'dicom.assoc.ae.calling', '-e', 'dicom.assoc.ae.called',
         '-e', 'dicom.userinfo.uid', '-e', 'dicom.userinfo.version', '-e', 'dicom.tag',
       ],
-      cap.packets,
-      cap.bytes,
+      packets,
+      bytes,
     ),
-  );
-  results.push({ sizeMiB: cap.bytes / 1048576, runs });
-  process.stdout.write(`\ncapture: ${fmt(cap.bytes / 1048576, 1)} MiB, ${fmt(cap.packets)} packets\n`);
-  process.stdout.write('contender                        packets/s        MB/s   peak RSS MiB  seconds\n');
-  for (const r of runs) {
-    process.stdout.write(
-      `${r.name.padEnd(32)} ${fmt(r.packets / r.seconds).padStart(10)} ${fmt(r.bytes / 1e6 / r.seconds, 1).padStart(11)} ${fmt(r.maxRssMiB, 0).padStart(14)} ${fmt(r.seconds, 2).padStart(8)}${r.ok ? '' : '  FAILED: ' + r.note}\n`,
-    );
-  }
-  const [ceiling, auscult, tshark] = runs;
-  process.stdout.write(
-    `ratio auscult/ceiling: ${fmt(ceiling.seconds / auscult.seconds, 2)}x (target >= 0.40x); ` +
-      `auscult/tshark speed: ${fmt(tshark.seconds / auscult.seconds, 1)}x; ` +
-      `auscult peak RSS ${fmt(auscult.maxRssMiB)} MiB (target <= 256)\n`,
-  );
+  ];
 }
 
-// Start-up costs (loading Node, the addon, tshark's dissectors) are paid once
-// per run; the marginal rate between the two sizes is the steady state.
-process.stdout.write('\nmarginal rate between the two sizes (start-up excluded):\n');
-const marginal = results[0].runs.map((r, i) => {
-  const big = results[1].runs[i];
-  const pps = (big.packets - r.packets) / Math.max(1e-9, big.seconds - r.seconds);
-  const mbps = (big.bytes - r.bytes) / 1e6 / Math.max(1e-9, big.seconds - r.seconds);
-  process.stdout.write(`${r.name.padEnd(32)} ${fmt(pps).padStart(10)} packets/s ${fmt(mbps, 1).padStart(8)} MB/s\n`);
-  return pps;
-});
-process.stdout.write(`marginal ratio auscult/ceiling: ${fmt(marginal[1] / marginal[0], 2)}x; auscult/tshark: ${fmt(marginal[1] / marginal[2], 1)}x\n`);
+async function main(): Promise<void> {
+  const targetMiB = Number(process.env.BENCH_MB ?? 300);
+  const sizes = [Math.max(8, Math.round(targetMiB / 4)), targetMiB];
+  const workloads: Workload[] = [{ name: 'testbed-mix', inputs: fixtures(), groups: 256 }];
+  try {
+    workloads.push({ name: 'imaging', inputs: [await recordImaging(outDir)], groups: 64 });
+  } catch (err) {
+    process.stdout.write(`imaging workload skipped: ${(err as Error).message}\n`);
+  }
+  const summary: Record<string, unknown> = {};
+  for (const w of workloads) {
+    process.stdout.write(`\n=== workload ${w.name}: ${w.inputs.length} testbed capture(s), ${w.groups} address groups ===\n`);
+    const results: Array<{ sizeMiB: number; runs: Run[] }> = [];
+    for (const size of sizes) {
+      const cap = buildCapture(w, size);
+      const runs = contenders(cap.path, cap.packets, cap.bytes);
+      results.push({ sizeMiB: cap.bytes / 1048576, runs });
+      process.stdout.write(`\ncapture: ${fmt(cap.bytes / 1048576, 1)} MiB, ${fmt(cap.packets)} packets\n`);
+      process.stdout.write('contender                        packets/s        MB/s   peak RSS MiB  seconds\n');
+      for (const r of runs) {
+        process.stdout.write(
+          `${r.name.padEnd(32)} ${fmt(r.packets / r.seconds).padStart(10)} ${fmt(r.bytes / 1e6 / r.seconds, 1).padStart(11)} ${fmt(r.maxRssMiB, 0).padStart(14)} ${fmt(r.seconds, 2).padStart(8)}${r.ok ? '' : '  FAILED: ' + r.note}\n`,
+        );
+      }
+      const [ceiling, auscult, tshark] = runs;
+      process.stdout.write(
+        `whole run: auscult/ceiling ${fmt(ceiling.seconds / auscult.seconds, 2)}x (target >= 0.40x); ` +
+          `auscult/tshark ${fmt(tshark.seconds / auscult.seconds, 1)}x; auscult peak RSS ${fmt(auscult.maxRssMiB)} MiB (target <= 256)\n`,
+      );
+    }
+    // Start-up costs (loading Node, the addon, tshark's dissectors) are paid
+    // once per run; the marginal rate between the two sizes is the steady state.
+    process.stdout.write('\nmarginal rate between the two sizes (start-up excluded):\n');
+    const marginal = results[0].runs.map((r, i) => {
+      const big = results[1].runs[i];
+      const dt = Math.max(1e-9, big.seconds - r.seconds);
+      const pps = (big.packets - r.packets) / dt;
+      process.stdout.write(`${r.name.padEnd(32)} ${fmt(pps).padStart(10)} packets/s ${fmt((big.bytes - r.bytes) / 1e6 / dt, 1).padStart(8)} MB/s\n`);
+      return pps;
+    });
+    const [small, large] = results.map((r) => r.runs[1]);
+    process.stdout.write(
+      `marginal auscult/ceiling: ${fmt(marginal[1] / marginal[0], 2)}x; auscult/tshark: ${fmt(marginal[1] / marginal[2], 1)}x\n` +
+        `auscult peak RSS from ${fmt(results[0].sizeMiB)} MiB to ${fmt(results[1].sizeMiB)} MiB of capture (same devices): ` +
+        `${fmt(small.maxRssMiB)} -> ${fmt(large.maxRssMiB)} MiB (${fmt(large.maxRssMiB / small.maxRssMiB, 2)}x)\n`,
+    );
+    summary[w.name] = { results, marginalPacketsPerSecond: marginal };
+  }
+  writeFileSync(join(outDir, 'results.json'), JSON.stringify(summary, null, 2));
+}
 
-const [small, large] = results.map((r) => r.runs[1]);
-process.stdout.write(
-  `\nRSS growth from ${fmt(results[0].sizeMiB)} MiB to ${fmt(results[1].sizeMiB)} MiB capture: ` +
-    `${fmt(small.maxRssMiB)} -> ${fmt(large.maxRssMiB)} MiB (${fmt(large.maxRssMiB / small.maxRssMiB, 2)}x)\n`,
-);
-writeFileSync(join(outDir, 'results.json'), JSON.stringify(results, null, 2));
+await main();

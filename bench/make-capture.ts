@@ -3,10 +3,13 @@
  * distinct addresses per copy, so the flow table sees many different flows
  * and the inventory many different devices.
  *
- * Copy i maps each testbed host 192.0.2.X to 198.(18 + (i >> 8)).(i & 255).X
+ * Copy i belongs to address group g = i % groups: each testbed host
+ * 192.0.2.X (X < 64) becomes 198.(18 + (g >> 10)).((g >> 2) & 255).(X + 64 * (g & 3))
  * (RFC 2544's benchmarking range; the file is never replayed onto a network),
- * sets bytes 3-4 of every MAC to i, shifts timestamps so copies follow one
- * another, and fixes IPv4/TCP/UDP checksums incrementally (RFC 1624).
+ * and bytes 3-4 of every MAC become g. Copies of one group are the same
+ * devices talking again later: timestamps are shifted so every copy follows
+ * the previous one. IPv4/TCP/UDP checksums are fixed incrementally (RFC 1624).
+ * Up to 2048 groups.
  */
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { pcapHeader, readPcap } from '../scripts/lib/pcap-file.js';
@@ -19,9 +22,9 @@ function adjust(sum: number, oldWord: number, newWord: number): number {
   return ~s & 0xffff;
 }
 
-function rewriteFrame(frame: Buffer, copy: number): void {
-  const hi = (copy >> 8) & 0xff;
-  const lo = copy & 0xff;
+function rewriteFrame(frame: Buffer, group: number): void {
+  const hi = (group >> 8) & 0xff;
+  const lo = group & 0xff;
   if (frame.length < 14) return;
   // Ethernet: give each copy its own MACs (bytes 3 and 4 of dst and src).
   frame[3] = hi;
@@ -41,12 +44,13 @@ function rewriteFrame(frame: Buffer, copy: number): void {
   const l4 = off + ihl;
   const words: Array<[number, number]> = [];
   for (const a of [off + 12, off + 16]) {
-    if (frame[a] === 192 && frame[a + 1] === 0 && frame[a + 2] === 2) {
+    if (frame[a] === 192 && frame[a + 1] === 0 && frame[a + 2] === 2 && frame[a + 3] < 64) {
       const o1 = frame.readUInt16BE(a);
       const o2 = frame.readUInt16BE(a + 2);
       frame[a] = 198;
-      frame[a + 1] = 18 + hi;
-      frame[a + 2] = lo;
+      frame[a + 1] = 18 + (group >> 10);
+      frame[a + 2] = (group >> 2) & 0xff;
+      frame[a + 3] += 64 * (group & 3);
       words.push([o1, frame.readUInt16BE(a)], [o2, frame.readUInt16BE(a + 2)]);
     }
   }
@@ -63,10 +67,11 @@ function rewriteFrame(frame: Buffer, copy: number): void {
 }
 
 /**
- * Write `copies` rewritten copies of the input captures to `out`. Returns
- * packets and bytes written.
+ * Write `copies` rewritten copies of the input captures to `out`, cycling
+ * through `groups` address groups. Returns packets and bytes written.
  */
-export function makeBenchCapture(inputs: string[], out: string, copies: number): { packets: number; bytes: number } {
+export function makeBenchCapture(inputs: string[], out: string, copies: number, groups = copies): { packets: number; bytes: number } {
+  if (groups < 1 || groups > 2048) throw new Error('groups must be 1..2048');
   const sources = inputs.map(readPcap);
   const linkType = sources[0].linkType;
   if (sources.some((s) => s.linkType !== linkType)) throw new Error('inputs must share one link type');
@@ -96,7 +101,7 @@ export function makeBenchCapture(inputs: string[], out: string, copies: number):
         block.writeUInt32LE(r.frame.length, used + 8);
         block.writeUInt32LE(r.origLen, used + 12);
         r.frame.copy(block, used + 16);
-        rewriteFrame(block.subarray(used + 16, used + need), i);
+        rewriteFrame(block.subarray(used + 16, used + need), i % groups);
         used += need;
         packets++;
         bytes += need;

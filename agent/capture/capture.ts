@@ -9,7 +9,7 @@
  * ```
  */
 import { stat } from 'node:fs/promises';
-import { Worker } from 'node:worker_threads';
+import { MessageChannel, type MessagePort, Worker } from 'node:worker_threads';
 import { isSupportedLinkType } from '../../protocols/link/decode.js';
 import { AuscultError, ERRORS, type ErrorCode } from '../errors.js';
 import { PacketBatch } from './packet-batch.js';
@@ -82,7 +82,7 @@ function isErrorCode(code: string): code is ErrorCode {
  */
 function startWorker(init: WorkerInit): Worker {
   if (!import.meta.url.endsWith('.ts')) {
-    return new Worker(new URL('./worker.js', import.meta.url), { workerData: init });
+    return new Worker(new URL('./worker.js', import.meta.url), { workerData: init, transferList: [init.recycle] });
   }
   const workerUrl = new URL('./worker.ts', import.meta.url).href;
   const tsxApi = import.meta.resolve('tsx/esm/api');
@@ -90,7 +90,7 @@ function startWorker(init: WorkerInit): Worker {
     `import(${JSON.stringify(tsxApi)})` +
     `.then((tsx) => { tsx.register(); return import(${JSON.stringify(workerUrl)}); })` +
     `.catch((err) => { process.nextTick(() => { throw err; }); });`;
-  return new Worker(bootstrap, { eval: true, workerData: init });
+  return new Worker(bootstrap, { eval: true, workerData: init, transferList: [init.recycle] });
 }
 
 /** A running capture of a file or interface. */
@@ -115,7 +115,15 @@ export class Capture {
   private stoppedByRequest = false;
   private readonly exited: Promise<void>;
 
-  private constructor(worker: Worker, control: Int32Array, linkType: number, linkTypeName: string, exited: Promise<void>) {
+  private constructor(
+    worker: Worker,
+    control: Int32Array,
+    linkType: number,
+    linkTypeName: string,
+    exited: Promise<void>,
+    private readonly recyclePort: MessagePort,
+    private readonly batchBytes: number,
+  ) {
     this.worker = worker;
     this.control = control;
     this.linkType = linkType;
@@ -137,11 +145,13 @@ export class Capture {
 
     const control = new Int32Array(new SharedArrayBuffer(CTL_LENGTH * 4));
     Atomics.store(control, CTL_CREDITS, Math.max(1, tuning.maxBatchesAhead ?? 4));
+    const recycle = new MessageChannel();
     const init: WorkerInit = {
       options: { ...options },
       control: control.buffer as SharedArrayBuffer,
       batchBytes: Math.max(64 * 1024, tuning.batchBytes ?? 1024 * 1024),
       statsIntervalMs: tuning.statsIntervalMs ?? 1000,
+      recycle: recycle.port2,
     };
     if (activeWorker !== null) {
       // A capture that just failed or was stopped may still be unloading the
@@ -201,7 +211,9 @@ export class Capture {
         `${options.file ?? options.iface}: link type ${opened.linkTypeName} is not decoded`,
       );
     }
-    const capture = new Capture(worker, control, opened.linkType, opened.linkTypeName, exited);
+    recycle.port1.unref();
+    void exited.then(() => recycle.port1.close());
+    const capture = new Capture(worker, control, opened.linkType, opened.linkTypeName, exited, recycle.port1, init.batchBytes);
     capture.listen();
     return capture;
   }
@@ -249,6 +261,21 @@ export class Capture {
     wake?.();
   }
 
+  /**
+   * Hands a consumed batch's memory back to the worker. Frames of a batch are
+   * therefore valid only until the consumer asks for the next batch (the
+   * pipeline never keeps them: the analyzer contract says chunks are valid
+   * only during the call).
+   */
+  private recycleBuffer(buffer: ArrayBuffer): void {
+    if (buffer.byteLength !== this.batchBytes || this.stopping) return;
+    try {
+      this.recyclePort.postMessage(buffer, [buffer]);
+    } catch {
+      // port closed: the worker has gone; nothing to recycle
+    }
+  }
+
   private returnCredit(): void {
     Atomics.add(this.control, CTL_CREDITS, 1);
     Atomics.notify(this.control, CTL_CREDITS);
@@ -274,6 +301,7 @@ export class Capture {
         try {
           yield item.batch;
         } finally {
+          this.recycleBuffer(item.batch.buffer);
           this.returnCredit();
         }
         continue;

@@ -1,3 +1,4 @@
+import type { MessagePort } from 'node:worker_threads';
 /**
  * Messages between the capture worker and the main thread.
  *
@@ -41,6 +42,12 @@ export interface WorkerInit {
   batchBytes: number;
   /** How often a live capture reports libpcap statistics, in ms. */
   statsIntervalMs: number;
+  /**
+   * Batch buffers the consumer is done with come back on this port, so the
+   * worker reuses memory that is already mapped instead of faulting in a
+   * fresh megabyte per batch (about a third of the copy cost otherwise).
+   */
+  recycle: MessagePort;
 }
 
 export interface CapturedPacket {

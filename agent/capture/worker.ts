@@ -9,7 +9,7 @@
  * and `Atomics.wait`s when it has none, so it never runs more than the
  * initial credit count ahead of the consumer, whatever the file size.
  */
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
 import type { ErrorCode } from '../errors.js';
 import { classifyOfflineOpenError } from './classify-error.js';
 import { linkTypeFromName, newNativeSession, type NativePcapSession } from './pcap-binding.js';
@@ -31,6 +31,8 @@ const LIVE_IDLE_MS = 5;
 const port = parentPort;
 if (port === null) throw new Error('agent/capture/worker.ts must run in a worker thread');
 const init = workerData as WorkerInit;
+// Polled synchronously (receiveMessageOnPort); must not keep the thread alive.
+init.recycle.unref();
 const ctl = new Int32Array(init.control);
 const opts = init.options;
 const live = opts.iface !== undefined;
@@ -53,7 +55,6 @@ const snapLength = Math.min(Math.max(opts.snapLength ?? 65535, 64), MAX_SNAPLEN)
 const pktBuf = Buffer.alloc(live ? snapLength : MAX_SNAPLEN);
 const hdrBuf = Buffer.alloc(16);
 const hdr32 = new Uint32Array(hdrBuf.buffer, hdrBuf.byteOffset, 4);
-const pktU8 = new Uint8Array(pktBuf.buffer, pktBuf.byteOffset, pktBuf.length);
 const warn = (message: string): void => post({ kind: 'warning', message });
 
 function open(session: NativePcapSession, filter: string): string {
@@ -109,8 +110,15 @@ function openOrReport(): NativePcapSession | null {
 
 // ---- batching -------------------------------------------------------------
 
+/** A buffer the consumer has finished with, else a new one. */
+function nextBuffer(): ArrayBuffer {
+  const back = receiveMessageOnPort(init.recycle);
+  if (back && back.message instanceof ArrayBuffer && back.message.byteLength === init.batchBytes) return back.message;
+  return new ArrayBuffer(init.batchBytes);
+}
+
 let batchAb = new ArrayBuffer(init.batchBytes);
-let batch = new Uint8Array(batchAb);
+let batch = Buffer.from(batchAb);
 let batchView = new DataView(batchAb);
 let used = 0;
 let count = 0;
@@ -147,8 +155,8 @@ function flush(): void {
   } else {
     const sent = batchAb;
     post({ kind: 'batch', buffer: sent, count, bytes: used }, [sent]);
-    batchAb = new ArrayBuffer(init.batchBytes);
-    batch = new Uint8Array(batchAb);
+    batchAb = nextBuffer();
+    batch = Buffer.from(batchAb);
     batchView = new DataView(batchAb);
   }
   used = 0;
@@ -174,7 +182,7 @@ function onPacket(): void {
     if (need > batch.length) {
       // A packet bigger than a batch gets a batch of its own size (sent whole by the next flush).
       batchAb = new ArrayBuffer(need);
-      batch = new Uint8Array(batchAb);
+      batch = Buffer.from(batchAb);
     batchView = new DataView(batchAb);
     }
   } else if ((total & 1023) === 0 && stopRequested()) {
@@ -186,7 +194,7 @@ function onPacket(): void {
   batchView.setUint32(used + 4, hdr32[1], true);
   batchView.setUint32(used + 8, capLen, true);
   batchView.setUint32(used + 12, hdr32[3], true);
-  batch.set(pktU8.subarray(0, capLen), used + BATCH_RECORD_HEADER);
+  pktBuf.copy(batch, used + BATCH_RECORD_HEADER, 0, capLen);
   used += need;
   count++;
   total++;
