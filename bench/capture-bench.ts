@@ -97,7 +97,7 @@ function contenders(path: string, packets: number, bytes: number): Run[] {
 async function main(): Promise<void> {
   const targetMiB = Number(process.env.BENCH_MB ?? 300);
   const sizes = [Math.max(8, Math.round(targetMiB / 4)), targetMiB];
-  const workloads: Workload[] = [{ name: 'testbed-mix', inputs: fixtures(), groups: 256 }];
+  const workloads: Workload[] = [{ name: 'testbed-mix', inputs: fixtures(), groups: 64 }];
   try {
     workloads.push({ name: 'imaging', inputs: [await recordImaging(outDir)], groups: 3 });
   } catch (err) {
