@@ -36,10 +36,23 @@ export interface DhcpMessageEvent extends EventBase {
   srcIp: string;
   dstIp: string;
   srcMac: string | null;
+  // Added by the DHCP parser (additive to the contract above).
+  /** RFC 2131 §2 transaction id as 8 lower-case hex digits: ties a DISCOVER to its OFFER, a REQUEST to its ACK. */
+  xid: string;
+  /** giaddr when a relay agent forwarded the message (null when 0.0.0.0): the client is on another subnet. */
+  relayIp: string | null;
+  /** Option codes in wire order, joined by commas (pad/end left out): a second fingerprint next to option 55. */
+  optionCodes: string;
+  /** Option 57 maximum DHCP message size. */
+  maxMessageSize: number | null;
 }
 
 export interface DhcpAnomalyEvent extends AnomalyEvent {
   protocol: 'dhcp';
+  /** Transport addresses of the packet the anomaly was found in (additive). */
+  srcIp?: string;
+  dstIp?: string;
+  srcMac?: string | null;
 }
 
 export type DhcpEvent = DhcpMessageEvent | DhcpAnomalyEvent;
