@@ -1,0 +1,69 @@
+/**
+ * HL7 v2 and MLLP constants. Numbers cite HL7 v2.5 unless a later version
+ * introduced the structure (PRT: v2.7; truncation character: v2.7).
+ */
+
+// HL7 v2.5 Appendix C.4.2 "MLLP Release 2": <SB> payload <EB><CR>
+/** Start block: vertical tab. */
+export const MLLP_START_BLOCK = 0x0b;
+/** End block: file separator. */
+export const MLLP_END_BLOCK = 0x1c;
+/** The carriage return that follows the end block. */
+export const MLLP_CARRIAGE_RETURN = 0x0d;
+
+/** Largest MLLP payload held before giving up on a frame (HL7 messages are small). */
+export const HL7_DEFAULT_MAX_FRAME_BYTES = 1024 * 1024;
+/** Longest single extracted value (characters); longer values are cut. */
+export const HL7_MAX_VALUE_CHARS = 256;
+/** Most list entries (equipment, software, codes, segment names) one message may report. */
+export const HL7_MAX_LIST_ENTRIES = 64;
+/** Most segment names kept in `segments` of one message. */
+export const HL7_MAX_SEGMENT_NAMES = 512;
+
+/** UTF-8 byte order mark, seen in front of files saved by Windows editors. */
+export const HL7_UTF8_BOM = Buffer.from([0xef, 0xbb, 0xbf]);
+
+// HL7 v2.5 §2.5.4 message delimiters: the recommended defaults
+export const HL7_DEFAULT_FIELD_SEPARATOR = 0x7c; // |
+export const HL7_DEFAULT_COMPONENT_SEPARATOR = 0x5e; // ^
+export const HL7_DEFAULT_REPETITION_SEPARATOR = 0x7e; // ~
+export const HL7_DEFAULT_ESCAPE_CHARACTER = 0x5c; // \
+export const HL7_DEFAULT_SUBCOMPONENT_SEPARATOR = 0x26; // &
+
+/**
+ * Segments that carry a header whose field 1 is the field separator itself
+ * and field 2 the encoding characters: HL7 v2.5 §2.14.9 MSH, §2.15.5 FHS,
+ * §2.15.2 BHS.
+ */
+export const HL7_HEADER_SEGMENTS: ReadonlySet<string> = new Set(['MSH', 'FHS', 'BHS']);
+/** Batch and file trailers, HL7 v2.5 §2.15.3 BTS, §2.15.6 FTS. */
+export const HL7_TRAILER_SEGMENTS: ReadonlySet<string> = new Set(['BTS', 'FTS']);
+
+/**
+ * Segments that identify a patient, their relatives, visit, insurance or
+ * guarantor (HL7 v2.5 chapters 3 and 6). Their presence is reported; their
+ * fields are never located, decoded or copied.
+ */
+export const HL7_PATIENT_SEGMENTS: ReadonlySet<string> = new Set([
+  'PID', 'PD1', 'NK1', 'PV1', 'PV2', 'IN1', 'IN2', 'IN3', 'GT1', 'MRG', 'DB1', 'ACC', 'AL1', 'DG1', 'PDA', 'ARV',
+]);
+
+/** HL7 v2.5 §2.15.8 MSA-1 acknowledgment codes (original and enhanced mode). */
+export const HL7_ACK_CODES: ReadonlySet<string> = new Set(['AA', 'AE', 'AR', 'CA', 'CE', 'CR']);
+
+/**
+ * HL7 v2.5 Table 0211 alternate character sets (MSH-18) mapped to a Node
+ * decoder. 'latin1' also stands for ASCII so that no byte is lost.
+ */
+export const HL7_CHARSETS: Readonly<Record<string, 'latin1' | 'utf8'>> = {
+  ASCII: 'latin1',
+  '8859/1': 'latin1',
+  'ISO IR6': 'latin1',
+  'ISO IR100': 'latin1',
+  'UNICODE UTF-8': 'utf8',
+  'UNICODE': 'utf8',
+  'UTF-8': 'utf8',
+};
+
+/** IEEE EUI-64 as 16 hex digits (IHE PCD TF-2 Appendix: equipment identifiers). */
+export const HL7_EUI64_TYPE = 'EUI-64';

@@ -1,0 +1,221 @@
+/**
+ * MLLP framing for one direction of a TCP connection (HL7 v2.5 Appendix
+ * C.4, "MLLP Release 2"): <SB=0x0B> payload <EB=0x1C><CR=0x0D>.
+ *
+ * An incremental state machine over a chunk list. Payload bytes are passed
+ * on as views when a frame lies inside one chunk; a frame spanning chunks is
+ * held (each byte copied once) up to the frame cap, and joined once when it
+ * ends. Past the cap nothing more is held: the frame is skipped up to the
+ * next start block. Gaps, garbage and streams joined in the middle are
+ * resynchronised on the next start block followed by MSH/FHS/BHS.
+ */
+import { ChunkQueue } from './chunk-queue.js';
+import { HL7_DEFAULT_MAX_FRAME_BYTES, MLLP_CARRIAGE_RETURN, MLLP_END_BLOCK, MLLP_START_BLOCK } from './constants.js';
+import { HL7_PROBE_LOOKAHEAD, plausibleFrameStart } from './probe.js';
+
+/** Why a frame was handed over before its end block: null when it was complete. */
+export type MllpCut = null | 'gap' | 'cap' | 'end' | 'restart';
+
+/** Where the framer reports frames and anomalies. */
+export interface MllpSink {
+  /** A payload (start and end blocks excluded); valid only during the call. */
+  frame(payload: Buffer, cut: MllpCut): void;
+  anomaly(kind: 'gap' | 'cap' | 'resync' | 'truncated' | 'malformed', detail: string): void;
+}
+
+type State = 'hunt' | 'frame' | 'trailer';
+
+const LF = 0x0a;
+
+/** One direction's MLLP framer. Never throws on input bytes. */
+export class MllpFramer {
+  /** Frames completed or cut. */
+  frames = 0;
+  capHits = 0;
+  resyncs = 0;
+  private readonly q = new ChunkQueue();
+  private state: State = 'hunt';
+  /** Payload pieces of the frame in progress; those at index >= `owned` still borrow the caller's chunk. */
+  private pieces: Buffer[] = [];
+  private owned = 0;
+  private held = 0;
+  /** Bytes skipped while hunting since the last frame start. */
+  private skipped = 0;
+  /** Sync was lost (gap, bad frame) since the last frame start. */
+  private lostSync = false;
+  /** The hunt follows a cap hit: already reported, don't report the skip as a resync. */
+  private afterCap = false;
+
+  constructor(
+    private readonly sink: MllpSink,
+    private readonly maxFrame: number = HL7_DEFAULT_MAX_FRAME_BYTES,
+  ) {}
+
+  /** Bytes held now (frame in progress plus hunt lookahead), all owned copies between calls. */
+  get retainedBytes(): number {
+    return this.held + this.q.length;
+  }
+
+  /** Feed in-order bytes. `chunk` is only read during the call. */
+  push(chunk: Buffer): void {
+    this.q.push(chunk);
+    try {
+      this.run();
+    } finally {
+      this.q.retain();
+      this.retainPieces();
+    }
+  }
+
+  /** `n` bytes were lost before the next `push`. */
+  gap(n: number): void {
+    const where = this.state === 'frame' ? 'inside an MLLP frame; partial frame dropped' : 'between MLLP frames';
+    this.sink.anomaly('gap', `${n} bytes lost ${where}, resynchronising`);
+    this.q.clear();
+    if (this.state === 'frame') this.finish('gap');
+    this.toHunt(true);
+  }
+
+  /** The direction ended; a frame in progress is handed over as cut. */
+  end(reason: string): void {
+    if (this.state === 'frame') {
+      this.sink.anomaly('truncated', `stream ended (${reason}) inside an MLLP frame after ${this.held} bytes`);
+      this.finish('end');
+    } else if (this.skipped + this.q.length > 0 && !this.afterCap) {
+      this.sink.anomaly('resync', `stream ended (${reason}) after ${this.skipped + this.q.length} bytes without an MLLP frame start`);
+    }
+    this.q.clear();
+    this.toHunt(false);
+    this.skipped = 0;
+  }
+
+  private run(): void {
+    for (;;) {
+      if (this.q.length === 0) return;
+      switch (this.state) {
+        case 'hunt':
+          if (!this.hunt()) return;
+          break;
+        case 'frame':
+          this.frameBytes();
+          break;
+        case 'trailer': {
+          // HL7 v2.5 C.4.2: <EB> is followed by <CR>; tolerate extra line ends between frames
+          const c = this.q.first()[0]!;
+          if (c === MLLP_CARRIAGE_RETURN || c === LF) this.q.skip(1);
+          else this.state = 'hunt';
+          break;
+        }
+      }
+    }
+  }
+
+  /** Skip to the next plausible frame start. Returns true once inside a frame. */
+  private hunt(): boolean {
+    while (this.q.length > 0) {
+      const first = this.q.first();
+      const idx = first.indexOf(MLLP_START_BLOCK);
+      if (idx < 0) {
+        this.skipped += first.length;
+        this.q.skip(first.length);
+        continue;
+      }
+      this.skipped += idx;
+      this.q.skip(idx);
+      const verdict = plausibleFrameStart(this.q.peek(HL7_PROBE_LOOKAHEAD), 0, true);
+      if (verdict === 'need-more') return false;
+      if (verdict === 'no-match') {
+        this.skipped++;
+        this.q.skip(1);
+        continue;
+      }
+      if ((this.skipped > 0 || this.lostSync) && !this.afterCap) {
+        this.resyncs++;
+        this.sink.anomaly('resync', `found an MLLP frame start after skipping ${this.skipped} bytes`);
+      }
+      this.q.skip(1);
+      this.skipped = 0;
+      this.lostSync = false;
+      this.afterCap = false;
+      this.state = 'frame';
+      return true;
+    }
+    return false;
+  }
+
+  /** Consume payload bytes of the first queued chunk up to an end block (or a stray start block). */
+  private frameBytes(): void {
+    const first = this.q.first();
+    const eb = first.indexOf(MLLP_END_BLOCK);
+    const limit = eb < 0 ? first : first.subarray(0, eb);
+    const sb = limit.indexOf(MLLP_START_BLOCK);
+    if (sb >= 0) {
+      // A start block inside a frame: the sender gave up on this frame (or we lost its end)
+      if (!this.append(first.subarray(0, sb))) return;
+      this.q.skip(sb);
+      this.sink.anomaly('malformed', `start block inside an MLLP frame after ${this.held} bytes; frame cut`);
+      this.finish('restart');
+      this.toHunt(false); // the next frame starts right here: not a loss of sync
+      return;
+    }
+    if (eb < 0) {
+      if (!this.append(first)) return;
+      this.q.skip(first.length);
+      return;
+    }
+    if (!this.append(limit)) return;
+    this.q.skip(eb + 1);
+    this.finish(null);
+    this.state = 'trailer';
+  }
+
+  /** Add payload bytes under the cap. False when the cap was hit (the frame is then given up). */
+  private append(view: Buffer): boolean {
+    if (view.length === 0) return true;
+    if (this.held + view.length > this.maxFrame) {
+      const fit = this.maxFrame - this.held;
+      if (fit > 0) {
+        this.pieces.push(view.subarray(0, fit));
+        this.held += fit;
+      }
+      this.capHits++;
+      this.sink.anomaly('cap', `MLLP frame exceeds ${this.maxFrame} bytes; rest skipped to the next start block`);
+      this.finish('cap');
+      // consume what was looked at, so the skipped part is never held
+      this.q.skip(view.length);
+      this.toHunt(false);
+      this.afterCap = true;
+      return false;
+    }
+    this.pieces.push(view);
+    this.held += view.length;
+    return true;
+  }
+
+  /** Hand the frame in progress to the sink and forget it. */
+  private finish(cut: MllpCut): void {
+    const pieces = this.pieces;
+    const held = this.held;
+    this.pieces = [];
+    this.owned = 0;
+    this.held = 0;
+    this.frames++;
+    const payload = pieces.length === 1 ? pieces[0]! : Buffer.concat(pieces, held); // once per frame
+    this.sink.frame(payload, cut);
+  }
+
+  private toHunt(lostSync: boolean): void {
+    this.pieces = [];
+    this.owned = 0;
+    this.held = 0;
+    this.state = 'hunt';
+    this.afterCap = false;
+    if (lostSync) this.lostSync = true;
+  }
+
+  /** Copy the pieces that still point into the caller's chunk. */
+  private retainPieces(): void {
+    for (let i = this.owned; i < this.pieces.length; i++) this.pieces[i] = Buffer.from(this.pieces[i]!);
+    this.owned = this.pieces.length;
+  }
+}

@@ -1,0 +1,512 @@
+/**
+ * A lazy HL7 v2 tokenizer over one Buffer (HL7 v2.5 §2.5 message
+ * construction rules). Tokenizing only finds segment boundaries and reads
+ * each header's delimiters; field boundaries are found when a segment's
+ * fields are first asked for, and values are decoded only when asked for.
+ * Segments nobody asks about (PID, NTE, ...) are never split or decoded.
+ *
+ * Pure: no I/O, never throws on malformed bytes. What looks wrong is listed
+ * in `issues` and the rest is still read.
+ */
+import {
+  HL7_CHARSETS,
+  HL7_DEFAULT_FIELD_SEPARATOR,
+  HL7_HEADER_SEGMENTS,
+  HL7_UTF8_BOM,
+} from './constants.js';
+
+/** HL7 v2.5 §2.5.4 delimiters, as byte values; -1 when the header does not declare one. */
+export interface Hl7Delimiters {
+  field: number;
+  component: number;
+  repetition: number;
+  escape: number;
+  subcomponent: number;
+  /** HL7 v2.7 §2.5.5.2: the 5th encoding character, when present. */
+  truncation: number;
+}
+
+/** Text decoder used for a message's values. */
+export type Hl7Encoding = 'latin1' | 'utf8';
+
+/**
+ * The delimiters and character set in force for the segments after one
+ * header (MSH, FHS or BHS). Each MSH of a batch declares its own.
+ */
+export interface Hl7Scope {
+  delimiters: Hl7Delimiters;
+  encoding: Hl7Encoding;
+  /** MSH-18 named a character set we know. Undeclared text is read as UTF-8, falling back to Latin-1. */
+  charsetDeclared: boolean;
+  /** Index of the header segment that opened the scope, or -1 before any header. */
+  header: number;
+}
+
+/** Largest number of fields located in one segment; the rest stays in the last field. */
+const MAX_FIELDS = 1024;
+const CR = 0x0d;
+const LF = 0x0a;
+
+const DEFAULT_DELIMITERS: Hl7Delimiters = Object.freeze({
+  field: HL7_DEFAULT_FIELD_SEPARATOR,
+  component: 0x5e,
+  repetition: 0x7e,
+  escape: 0x5c,
+  subcomponent: 0x26,
+  truncation: -1,
+});
+
+/** Segment ids interned by their three bytes, so tokenizing allocates no strings for them. */
+const ID_CACHE = new Map<number, string>();
+const ID_CACHE_MAX = 4096;
+/** The id reported for a line that is not a segment (bad id, free text after a stray line break). */
+export const HL7_INVALID_SEGMENT_ID = '?';
+
+const scratch = new Int32Array(MAX_FIELDS + 2);
+
+function isUpper(c: number): boolean {
+  return c >= 0x41 && c <= 0x5a;
+}
+function isIdChar(c: number): boolean {
+  return isUpper(c) || (c >= 0x30 && c <= 0x39);
+}
+
+/** HL7 v2.5 §2.5.4: a delimiter is a printable, non-alphanumeric ASCII character. */
+export function isPlausibleDelimiter(c: number): boolean {
+  return c > 0x20 && c < 0x7f && !isIdChar(c) && !(c >= 0x61 && c <= 0x7a);
+}
+
+function internId(buf: Buffer, at: number): string {
+  const key = (buf[at]! << 16) | (buf[at + 1]! << 8) | buf[at + 2]!;
+  const cached = ID_CACHE.get(key);
+  if (cached !== undefined) return cached;
+  const id = buf.toString('latin1', at, at + 3);
+  if (ID_CACHE.size < ID_CACHE_MAX) ID_CACHE.set(key, id);
+  return id;
+}
+
+/**
+ * One tokenized MLLP payload: a message, or a batch (FHS/BHS ... BTS/FTS)
+ * holding several. Offsets point into `buf`, which the caller must keep
+ * alive and unchanged while the message is used.
+ */
+export class Hl7Message {
+  readonly buf: Buffer;
+  /** Things that looked wrong while tokenizing (never patient values). */
+  readonly issues: string[] = [];
+  /** Start offset of each segment (its id). */
+  private readonly starts: number[] = [];
+  /** End offset (exclusive, before the terminator) of each segment. */
+  private readonly ends: number[] = [];
+  private readonly ids: string[] = [];
+  private readonly scopeOf: number[] = [];
+  private readonly scopes: Hl7Scope[] = [];
+  private readonly fieldCache: (Int32Array | undefined)[] = [];
+  // result of the last range lookup (avoids allocating a tuple per lookup)
+  private rs = 0;
+  private re = 0;
+
+  constructor(buf: Buffer) {
+    this.buf = buf;
+    this.scan();
+  }
+
+  /** Number of segments (lines that were not empty). */
+  get segmentCount(): number {
+    return this.ids.length;
+  }
+
+  /** Segment ids in order; '?' for a line that is not a segment. */
+  segments(): string[] {
+    return this.ids.slice();
+  }
+
+  /** The id of segment `i` ('MSH', 'OBX', ... or '?'). */
+  segmentId(i: number): string {
+    return this.ids[i] ?? HL7_INVALID_SEGMENT_ID;
+  }
+
+  /** Delimiters and charset in force at segment `i`. */
+  scope(i: number): Hl7Scope {
+    return this.scopes[this.scopeOf[i] ?? 0]!;
+  }
+
+  /** Byte range of segment `i` (terminator excluded). */
+  segmentRange(i: number): { start: number; end: number } {
+    return { start: this.starts[i]!, end: this.ends[i]! };
+  }
+
+  /**
+   * Number of fields of segment `i`, counted the way the standard numbers
+   * them (for MSH/FHS/BHS field 1 is the separator itself).
+   */
+  fieldCount(i: number): number {
+    const f = this.fields(i);
+    if (!f) return 0;
+    const pieces = f.length - 1;
+    return this.isHeader(i) ? pieces : pieces - 1;
+  }
+
+  /**
+   * Raw (still escaped) byte range of field `n` of segment `i`, or null when
+   * the segment has no such field. Field numbers follow the standard.
+   */
+  fieldRange(i: number, n: number): { start: number; end: number } | null {
+    return this.locateField(i, n) ? { start: this.rs, end: this.re } : null;
+  }
+
+  /** Number of repetitions of field `n` (0 when the field is absent or empty). */
+  repetitionCount(i: number, n: number): number {
+    if (!this.locateField(i, n) || this.rs === this.re) return 0;
+    if (this.isHeader(i) && n <= 2) return 1;
+    const sep = this.scope(i).delimiters.repetition;
+    if (sep < 0) return 1;
+    let count = 1;
+    const b = this.buf;
+    for (let p = this.rs; p < this.re; p++) if (b[p] === sep) count++;
+    return count;
+  }
+
+  /**
+   * Field `n` of segment `i`, escapes decoded, delimiters inside it left as
+   * sent. MSH-1 and MSH-2 are returned verbatim. Null when absent or empty.
+   */
+  field(i: number, n: number): string | null {
+    if (this.isHeader(i) && n === 1) return String.fromCharCode(this.scope(i).delimiters.field);
+    if (!this.locateField(i, n) || this.rs === this.re) return null;
+    if (this.isHeader(i) && n === 2) return this.buf.toString('latin1', this.rs, this.re);
+    return this.decode(this.rs, this.re, this.scope(i));
+  }
+
+  /**
+   * One value: repetition `rep` (0-based), component `comp` and
+   * subcomponent `sub` (1-based, as the standard numbers them) of field `n`
+   * of segment `i`, escapes decoded under the message charset. Null when
+   * absent or empty. `maxBytes` caps how many encoded bytes are decoded.
+   */
+  component(i: number, n: number, rep = 0, comp = 1, sub = 1, maxBytes = Infinity): string | null {
+    if (!this.componentRange(i, n, rep, comp, sub)) return null;
+    const end = this.re - this.rs > maxBytes ? this.rs + maxBytes : this.re;
+    return this.decode(this.rs, end, this.scope(i));
+  }
+
+  /**
+   * Raw byte range of one value (see `component`), or null. Lets a caller
+   * test bytes without decoding them.
+   */
+  componentRange(i: number, n: number, rep = 0, comp = 1, sub = 1): { start: number; end: number } | null {
+    if (!this.locateField(i, n)) return null;
+    if (this.isHeader(i) && n <= 2) return null;
+    const d = this.scope(i).delimiters;
+    if (!this.narrow(d.repetition, rep) || !this.narrow(d.component, comp - 1) || !this.narrow(d.subcomponent, sub - 1)) {
+      return null;
+    }
+    return this.rs === this.re ? null : { start: this.rs, end: this.re };
+  }
+
+  /**
+   * Decode the escaped bytes [start, end) under `scope` (HL7 v2.5 §2.7
+   * escape sequences in text). Delimiter escapes become the delimiter,
+   * `\Xhh..\` becomes those bytes in the message charset, formatting
+   * escapes (`\.br\`, `\H\`, ...) become a space or nothing.
+   */
+  decode(start: number, end: number, scope: Hl7Scope): string {
+    const b = this.buf;
+    const esc = scope.delimiters.escape;
+    let hasEsc = false;
+    if (esc >= 0) {
+      for (let p = start; p < end; p++) {
+        if (b[p] === esc) {
+          hasEsc = true;
+          break;
+        }
+      }
+    }
+    let text: string;
+    if (!hasEsc) {
+      text = scope.encoding === 'utf8' ? b.toString('utf8', start, end) : b.toString('latin1', start, end);
+    } else {
+      const bytes = unescapeBytes(b, start, end, scope.delimiters);
+      text = bytes.toString(scope.encoding);
+      if (!scope.charsetDeclared && scope.encoding === 'utf8' && text.includes('\uFFFD')) text = bytes.toString('latin1');
+      return text;
+    }
+    // Undeclared charset: UTF-8 unless the bytes are not UTF-8 (then the sender meant a single-byte set)
+    if (!scope.charsetDeclared && text.includes('\uFFFD') && !hasReplacementChar(b, start, end)) text = b.toString('latin1', start, end);
+    return text;
+  }
+
+  // ---- internals ----
+
+  private isHeader(i: number): boolean {
+    return this.scopes[this.scopeOf[i]!]?.header === i;
+  }
+
+  /** Field start offsets of segment `i`: piece k spans [f[k], f[k+1]-1). Cached. */
+  private fields(i: number): Int32Array | null {
+    if (i < 0 || i >= this.ids.length) return null;
+    const cached = this.fieldCache[i];
+    if (cached) return cached;
+    const b = this.buf;
+    const sep = this.scope(i).delimiters.field;
+    const s = this.starts[i]!;
+    const e = this.ends[i]!;
+    let n = 0;
+    scratch[n++] = s;
+    for (let p = s; p < e && n <= MAX_FIELDS; p++) {
+      if (b[p] === sep) scratch[n++] = p + 1;
+    }
+    scratch[n++] = e + 1;
+    const f = scratch.slice(0, n);
+    this.fieldCache[i] = f;
+    return f;
+  }
+
+  /** Sets rs/re to field `n`'s raw range. */
+  private locateField(i: number, n: number): boolean {
+    const f = this.fields(i);
+    if (!f || n < 1) return false;
+    const piece = this.isHeader(i) ? n - 1 : n;
+    if (piece < 1 || piece + 1 >= f.length) return false;
+    this.rs = f[piece]!;
+    this.re = f[piece + 1]! - 1;
+    return true;
+  }
+
+  /** Narrow rs/re to the `index`-th piece split by `sep` (index 0 with no separator: unchanged). */
+  private narrow(sep: number, index: number): boolean {
+    if (index < 0) return false;
+    if (sep < 0) return index === 0;
+    const b = this.buf;
+    let p = this.rs;
+    const e = this.re;
+    for (let k = 0; k < index; k++) {
+      while (p < e && b[p] !== sep) p++;
+      if (p >= e) return false;
+      p++;
+    }
+    let q = p;
+    while (q < e && b[q] !== sep) q++;
+    this.rs = p;
+    this.re = q;
+    return true;
+  }
+
+  /** Find segments, read each header's delimiters and charset. */
+  private scan(): void {
+    const b = this.buf;
+    const len = b.length;
+    let p = 0;
+    if (len >= 3 && b[0] === HL7_UTF8_BOM[0] && b[1] === HL7_UTF8_BOM[1] && b[2] === HL7_UTF8_BOM[2]) p = 3;
+    this.scopes.push({ delimiters: DEFAULT_DELIMITERS, encoding: 'utf8', charsetDeclared: false, header: -1 });
+    let invalid = 0;
+    while (p < len) {
+      const c = b[p]!;
+      if (c === CR || c === LF) {
+        p++;
+        continue;
+      }
+      let q = p;
+      // HL7 v2.5 §2.5.1: segments end with CR; LF and CRLF are accepted as sent by many systems
+      while (q < len && b[q] !== CR && b[q] !== LF) q++;
+      this.addSegment(p, q);
+      if (this.ids[this.ids.length - 1] === HL7_INVALID_SEGMENT_ID) invalid++;
+      p = q;
+    }
+    if (invalid > 0) this.issues.push(`${invalid} line(s) are not segments (bad segment id)`);
+  }
+
+  private addSegment(s: number, e: number): void {
+    const b = this.buf;
+    const i = this.ids.length;
+    let id = HL7_INVALID_SEGMENT_ID;
+    if (e - s >= 3 && isUpper(b[s]!) && isIdChar(b[s + 1]!) && isIdChar(b[s + 2]!)) {
+      const candidate = internId(b, s);
+      if (HL7_HEADER_SEGMENTS.has(candidate) && e - s >= 4) {
+        id = candidate;
+        this.starts.push(s);
+        this.ends.push(e);
+        this.ids.push(id);
+        this.scopes.push(this.readHeader(i, s, e));
+        this.scopeOf.push(this.scopes.length - 1);
+        return;
+      }
+      const sep = this.scopes[this.scopes.length - 1]!.delimiters.field;
+      if (e - s === 3 || b[s + 3] === sep) id = candidate;
+    }
+    this.starts.push(s);
+    this.ends.push(e);
+    this.ids.push(id);
+    this.scopeOf.push(this.scopes.length - 1);
+  }
+
+  // HL7 v2.5 §2.14.9 MSH (and §2.15.5 FHS, §2.15.2 BHS): MSH-1 is the byte after the id, MSH-2 the encoding characters
+  private readHeader(i: number, s: number, e: number): Hl7Scope {
+    const b = this.buf;
+    const id = this.ids[i]!;
+    const field = b[s + 3]!;
+    const enc: number[] = [];
+    let p = s + 4;
+    while (p < e && b[p] !== field && enc.length < 5) enc.push(b[p++]!);
+    if (p < e && b[p] !== field) this.issues.push(`${id}-2 has more than 5 encoding characters`);
+    const d: Hl7Delimiters = {
+      field,
+      component: enc[0] ?? -1,
+      repetition: enc[1] ?? -1,
+      escape: enc[2] ?? -1,
+      subcomponent: enc[3] ?? -1,
+      truncation: enc[4] ?? -1,
+    };
+    const all = [field, ...enc];
+    if (!all.every(isPlausibleDelimiter)) this.issues.push(`${id}-1/${id}-2 declare a delimiter that is a letter, digit, space or control`);
+    if (new Set(all).size !== all.length) this.issues.push(`${id}-1/${id}-2 declare the same delimiter twice`);
+    const scope: Hl7Scope = { delimiters: d, encoding: 'utf8', charsetDeclared: false, header: i };
+    if (id === 'MSH') this.readCharset(i, scope);
+    return scope;
+  }
+
+  // HL7 v2.5 §2.14.9.18 MSH-18: the first repetition is the default character set of the message
+  private readCharset(i: number, scope: Hl7Scope): void {
+    // the scope is not registered yet: locate MSH-18 by hand with the new delimiters
+    const b = this.buf;
+    const s = this.starts[i]!;
+    const e = this.ends[i]!;
+    const sep = scope.delimiters.field;
+    let count = 0;
+    let p = s;
+    // MSH-18 is the 17th piece after 'MSH' (piece 1 is MSH-2)
+    while (p < e && count < 17) {
+      if (b[p] === sep) count++;
+      p++;
+    }
+    if (count < 17) return;
+    let q = p;
+    const rep = scope.delimiters.repetition;
+    const comp = scope.delimiters.component;
+    while (q < e && b[q] !== sep && b[q] !== rep && b[q] !== comp) q++;
+    const name = b.toString('latin1', p, q).trim().toUpperCase();
+    if (name === '') return;
+    const enc = HL7_CHARSETS[name];
+    if (enc) {
+      scope.encoding = enc;
+      scope.charsetDeclared = true;
+    } else {
+      this.issues.push('MSH-18 names a character set this tokenizer does not decode; read as UTF-8');
+    }
+  }
+}
+
+/** Did the raw bytes themselves hold U+FFFD (EF BF BD)? Then a replacement char in the text is genuine. */
+function hasReplacementChar(b: Buffer, s: number, e: number): boolean {
+  for (let p = s; p + 2 < e; p++) if (b[p] === 0xef && b[p + 1] === 0xbf && b[p + 2] === 0xbd) return true;
+  return false;
+}
+
+function hexVal(c: number): number {
+  if (c >= 0x30 && c <= 0x39) return c - 0x30;
+  if (c >= 0x41 && c <= 0x46) return c - 0x37;
+  if (c >= 0x61 && c <= 0x66) return c - 0x57;
+  return -1;
+}
+
+/**
+ * HL7 v2.5 §2.7.1-§2.7.6 escape sequences, decoded to bytes. An escape
+ * without its closing escape character, or one we do not know, is kept as
+ * sent.
+ */
+export function unescapeBytes(b: Buffer, start: number, end: number, d: Hl7Delimiters): Buffer {
+  const out = Buffer.allocUnsafe(end - start); // decoding never grows the value
+  let o = 0;
+  let p = start;
+  while (p < end) {
+    const c = b[p]!;
+    if (c !== d.escape) {
+      out[o++] = c;
+      p++;
+      continue;
+    }
+    let q = p + 1;
+    while (q < end && b[q] !== d.escape) q++;
+    if (q >= end || q === p + 1) {
+      // unterminated or empty escape: literal
+      out[o++] = c;
+      p++;
+      continue;
+    }
+    const kind = b[p + 1]!;
+    const bodyLen = q - p - 2; // bytes after the kind letter
+    let handled = true;
+    switch (kind) {
+      case 0x46: // F: field separator
+        handled = bodyLen === 0 && put(d.field);
+        break;
+      case 0x53: // S: component separator
+        handled = bodyLen === 0 && put(d.component);
+        break;
+      case 0x54: // T: subcomponent separator
+        handled = bodyLen === 0 && put(d.subcomponent);
+        break;
+      case 0x52: // R: repetition separator
+        handled = bodyLen === 0 && put(d.repetition);
+        break;
+      case 0x45: // E: escape character
+        handled = bodyLen === 0 && put(d.escape);
+        break;
+      case 0x50: // P: truncation character (v2.7)
+        handled = bodyLen === 0 && put(d.truncation);
+        break;
+      case 0x58: { // X: hexadecimal bytes
+        if (bodyLen === 0 || bodyLen % 2 !== 0) {
+          handled = false;
+          break;
+        }
+        const mark = o;
+        for (let k = p + 2; k < q; k += 2) {
+          const hi = hexVal(b[k]!);
+          const lo = hexVal(b[k + 1]!);
+          if (hi < 0 || lo < 0) {
+            o = mark;
+            handled = false;
+            break;
+          }
+          out[o++] = (hi << 4) | lo;
+        }
+        break;
+      }
+      case 0x2e: { // .br .sp .in .ti .sk .ce .fi .nf (§2.7.6 formatted text): a line break becomes a space
+        const cmd = b.toString('latin1', p + 2, Math.min(q, p + 4));
+        if (cmd === 'br' || cmd === 'sp' || cmd === 'sk' || cmd === 'in' || cmd === 'ti') out[o++] = 0x20;
+        break;
+      }
+      case 0x48: // H: start highlighting
+      case 0x4e: // N: normal text
+      case 0x43: // C: single-byte charset switch (§2.7.4): not followed
+      case 0x4d: // M: multi-byte charset switch
+      case 0x5a: // Z: locally defined
+        break;
+      default:
+        handled = false;
+    }
+    if (handled) {
+      p = q + 1;
+    } else {
+      out[o++] = c;
+      p++;
+    }
+  }
+  return out.subarray(0, o);
+
+  function put(v: number): boolean {
+    if (v < 0) return false;
+    out[o++] = v;
+    return true;
+  }
+}
+
+/**
+ * Tokenize one MLLP payload (a message or a batch). Never throws; look at
+ * `issues` for what looked malformed.
+ */
+export function tokenizeMessage(buf: Buffer): Hl7Message {
+  return new Hl7Message(buf);
+}
