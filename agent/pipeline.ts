@@ -9,14 +9,28 @@
  * (except copies the flow table and analyzers make, each under a cap).
  */
 import type { ConnectionInfo, EventBase } from '../protocols/common/analyzer.js';
+import { dhcpEventFromPacket } from '../protocols/dhcp/index.js';
 import { createDicomAnalyzer, dicomProbe } from '../protocols/dicom/index.js';
+import { createHl7Analyzer, hl7Probe } from '../protocols/hl7/index.js';
+import type { Hl7StreamStats } from '../protocols/hl7/events.js';
 import type { DicomStreamStats } from '../protocols/dicom/events.js';
 import { decodeFrame } from '../protocols/link/decode.js';
+import type { DecodedPacket } from '../protocols/link/types.js';
 import { createDispatcher, type ProtocolRegistration } from './dispatch/protocol-dispatcher.js';
 import { FlowTable, type FlowTableOptions } from './flow/flow-table.js';
+import { DhcpObserver } from './inventory/dhcp-observer.js';
 import { DicomObserver } from './inventory/dicom-observer.js';
+import { Hl7Observer } from './inventory/hl7-observer.js';
 import { Inventory, type InventoryOptions } from './inventory/inventory.js';
 import type { InventoryReport, InventoryStats } from './inventory/types.js';
+
+/** Stand-in connection for events that come from UDP datagrams (no TCP connection). */
+const UDP_CONN: ConnectionInfo = {
+  id: 'udp',
+  orig: { ip: '', port: 0, mac: null },
+  resp: { ip: '', port: 0, mac: null },
+  handshakeSeen: false,
+};
 
 export interface PipelineOptions {
   flows?: FlowTableOptions;
@@ -29,10 +43,15 @@ export class Pipeline {
   readonly inventory: Inventory;
   private readonly flows: FlowTable;
   private readonly dicom: DicomObserver;
+  private readonly hl7: Hl7Observer;
+  private readonly dhcp: DhcpObserver;
   private readonly dispatcherStats: ReturnType<typeof createDispatcher>['stats'];
   /** DICOM stream counters summed over connections (updated as analyzers end). */
   private readonly dicomTotals = { pdus: 0, malformed: 0, capHits: 0, resyncs: 0, gaps: 0 };
   private readonly liveDicom = new Set<DicomStreamStats>();
+  /** HL7 stream counters, summed the same way. */
+  private readonly hl7Totals = { frames: 0, messages: 0, malformed: 0, capHits: 0, resyncs: 0, gaps: 0 };
+  private readonly liveHl7 = new Set<Hl7StreamStats>();
   private packets = 0;
   private bytes = 0;
   private lastTs = 0;
@@ -41,9 +60,13 @@ export class Pipeline {
   constructor(opts: PipelineOptions = {}) {
     this.inventory = new Inventory(opts.inventory);
     this.dicom = new DicomObserver(this.inventory);
+    this.hl7 = new Hl7Observer(this.inventory);
+    this.dhcp = new DhcpObserver(this.inventory);
     const onEvent = (conn: ConnectionInfo, e: EventBase): void => {
       opts.onEvent?.(conn, e);
-      if (e.type === 'anomaly' || e.type.startsWith('dicom.')) this.dicom.observe(conn, e);
+      const protocol = (e as EventBase & { protocol?: string }).protocol;
+      if (protocol === 'dicom') this.dicom.observe(conn, e);
+      else if (protocol === 'hl7') this.hl7.observe(conn, e);
     };
     const registry: ProtocolRegistration[] = [
       {
@@ -62,10 +85,34 @@ export class Pipeline {
           };
         },
       },
+      {
+        name: 'hl7',
+        probe: hl7Probe,
+        create: (_conn, emit) => {
+          const analyzer = createHl7Analyzer(emit as never);
+          this.liveHl7.add(analyzer.stats);
+          return {
+            data: (dir, chunk, ts) => analyzer.data(dir, chunk, ts),
+            gap: (dir, length, ts) => analyzer.gap(dir, length, ts),
+            end: (dir, reason, ts) => {
+              analyzer.end(dir, reason, ts);
+              if (dir === 'resp' || reason === 'rst' || reason === 'evicted' || reason === 'eof') this.retireHl7(analyzer.stats);
+            },
+          };
+        },
+      },
     ];
     const dispatcher = createDispatcher(registry, onEvent);
     this.dispatcherStats = dispatcher.stats;
-    this.flows = new FlowTable(dispatcher.factory, opts.flows);
+    const onUdp = (pkt: DecodedPacket): void => {
+      // RFC 2131 §4.1: DHCP runs between UDP ports 67 and 68.
+      if (pkt.srcPort !== 67 && pkt.srcPort !== 68 && pkt.dstPort !== 67 && pkt.dstPort !== 68) return;
+      for (const ev of dhcpEventFromPacket(pkt)) {
+        opts.onEvent?.(UDP_CONN, ev);
+        this.dhcp.observe(ev);
+      }
+    };
+    this.flows = new FlowTable(dispatcher.factory, { ...opts.flows, onUdp });
   }
 
   /** One captured frame. `frame` is only read during the call. */
@@ -85,6 +132,7 @@ export class Pipeline {
   finish(): InventoryReport {
     this.flows.flush(this.lastTs);
     for (const s of [...this.liveDicom]) this.retire(s);
+    for (const s of [...this.liveHl7]) this.retireHl7(s);
     return { devices: this.inventory.report(), findings: [], stats: this.stats() };
   }
 
@@ -97,6 +145,16 @@ export class Pipeline {
     this.dicomTotals.gaps += s.gaps;
   }
 
+  private retireHl7(s: Hl7StreamStats): void {
+    if (!this.liveHl7.delete(s)) return;
+    this.hl7Totals.frames += s.frames;
+    this.hl7Totals.messages += s.messages;
+    this.hl7Totals.malformed += s.malformed;
+    this.hl7Totals.capHits += s.capHits;
+    this.hl7Totals.resyncs += s.resyncs;
+    this.hl7Totals.gaps += s.gaps;
+  }
+
   /** Counters for the report. The first six names are fixed by the JSON shape. */
   stats(): InventoryStats {
     const f = this.flows.stats;
@@ -107,9 +165,9 @@ export class Pipeline {
       packets: this.packets,
       bytes: this.bytes,
       flows: f.flowsCreated,
-      malformed: decodeMalformed + f.malformed + this.dicomTotals.malformed,
+      malformed: decodeMalformed + f.malformed + this.dicomTotals.malformed + this.hl7Totals.malformed + (this.dhcp.stats.anomalies['malformed'] ?? 0),
       gaps: f.gaps,
-      capHits: flowCaps + this.dicomTotals.capHits + invCaps,
+      capHits: flowCaps + this.dicomTotals.capHits + this.hl7Totals.capHits + invCaps,
       decode: { ...this.decodeFailures },
       tcp: {
         packets: f.tcpPackets,
@@ -136,6 +194,13 @@ export class Pipeline {
         equipmentIgnored: this.dicom.stats.equipmentIgnored,
         anomalies: { ...this.dicom.stats.anomalies },
       },
+      hl7: {
+        ...this.hl7Totals,
+        acks: this.hl7.stats.acks,
+        gatewayDevices: this.hl7.stats.gatewayDevices,
+        anomalies: { ...this.hl7.stats.anomalies },
+      },
+      dhcp: { ...this.dhcp.stats, anomalies: { ...this.dhcp.stats.anomalies } },
       inventory: { ...this.inventory.stats },
     };
   }

@@ -4,20 +4,28 @@
 import type { DeviceRecord, InventoryReport } from './types.js';
 
 const COLUMNS: Array<{ title: string; get: (d: DeviceRecord) => string; max: number }> = [
-  { title: 'ADDRESS', get: (d) => d.ip ?? '-', max: 39 },
-  { title: 'MAC', get: (d) => d.mac ?? '-', max: 17 },
-  { title: 'CLASS', get: (d) => d.deviceClass ?? '-', max: 18 },
-  { title: 'ROLES', get: (d) => d.roles.join(',') || '-', max: 28 },
-  { title: 'MANUFACTURER', get: (d) => d.manufacturer ?? '-', max: 28 },
-  { title: 'MODEL', get: (d) => d.model ?? '-', max: 24 },
-  { title: 'SOFTWARE', get: (d) => d.softwareVersions.join(' / ') || '-', max: 30 },
-  { title: 'AE TITLES', get: (d) => d.dicom?.aeTitles.join(',') || '-', max: 34 },
-  {
-    title: 'IMPLEMENTATION',
-    get: (d) => (d.dicom ? [d.dicom.implementationVersionName, d.dicom.implementationClassUid].filter(Boolean).join(' ') : '') || '-',
-    max: 44,
-  },
+  { title: 'ADDRESS', get: (d) => d.ip ?? (d.gateways.length ? `via ${d.gateways.map((g) => g.replace(/^ip:/, '')).join(',')}` : '-'), max: 39 },
+  { title: 'MAC', get: (d) => (d.mac ? d.mac + (d.macLocallyAdministered ? '*' : '') : '-'), max: 18 },
+  { title: 'MAC VENDOR', get: (d) => d.macVendor ?? '-', max: 24 },
+  { title: 'CLASS', get: (d) => d.deviceClass ?? '-', max: 20 },
+  { title: 'ROLES', get: (d) => d.roles.join(',') || '-', max: 32 },
+  { title: 'MANUFACTURER', get: (d) => d.manufacturer ?? '-', max: 26 },
+  { title: 'MODEL', get: (d) => d.model ?? '-', max: 22 },
+  { title: 'SOFTWARE', get: (d) => d.softwareVersions.join(' / ') || '-', max: 26 },
+  { title: 'NAMES', get: names, max: 40 },
+  { title: 'IMPLEMENTATION', get: (d) => d.dicom?.implementationVersionName ?? '-', max: 20 },
 ];
+
+/** What the device calls itself: AE titles, HL7 applications, EUI-64s, DHCP host names. */
+function names(d: DeviceRecord): string {
+  const parts = [
+    ...(d.dicom?.aeTitles ?? []),
+    ...(d.hl7?.sendingApplications ?? []),
+    ...(d.hl7?.equipmentIds ?? []),
+    ...(d.dhcp?.hostNames ?? []),
+  ];
+  return [...new Set(parts)].join(',') || '-';
+}
 
 function clip(s: string, max: number): string {
   // Strip control characters: values come off the wire.
@@ -48,6 +56,10 @@ export function formatTable(report: InventoryReport): string {
   if (report.findings.length > 0) {
     out.push('');
     out.push(`${report.findings.length} finding(s); use --format json for details`);
+  }
+  if (report.devices.some((d) => d.macLocallyAdministered)) {
+    out.push('');
+    out.push('* locally administered MAC (assigned by software, often randomised): no vendor can be named from it');
   }
   const s = report.stats;
   out.push('');

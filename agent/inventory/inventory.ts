@@ -1,5 +1,7 @@
 /**
- * The device inventory: hosts keyed by IP, every attribute with its evidence.
+ * The device inventory: devices keyed by IP, by MAC once DHCP ties a MAC to
+ * its addresses, or by EUI-64 for devices seen only through a gateway. Every
+ * attribute keeps its evidence.
  *
  * Protocol observers call `observe()` with allow-listed values only; nothing
  * here ever sees a packet buffer. `report()` turns the accumulated evidence
@@ -7,6 +9,7 @@
  * with (an archive that relays images from many machines is not credited
  * with their manufacturers).
  */
+import { lookupVendor } from './mac-vendor.js';
 import type { DeviceRecord, Evidence, RelayedEquipment } from './types.js';
 
 export interface ObservationSource {
@@ -45,20 +48,23 @@ interface EquipmentEntry {
   lastTs: number;
 }
 
+/** Everything known about one key (an IP, a MAC from DHCP, or an equipment id). */
 interface Host {
-  ip: string;
+  id: string;
+  ip: string | null;
   macs: Map<string, number>;
   evidence: Map<string, EvidenceEntry>; // key: attribute \0 value \0 field
   equipment: Map<string, EquipmentEntry>;
-  peers: Set<string>;
+  peers: Set<string>; // device ids
+  gateways: Set<string>; // device ids
   firstTs: number;
   lastTs: number;
 }
 
 export interface InventoryOptions {
-  /** Hard cap on hosts tracked; beyond it new hosts are counted and dropped. */
+  /** Hard cap on devices tracked; beyond it new ones are counted and dropped. */
   maxDevices?: number;
-  /** Cap on distinct evidence rows per host. */
+  /** Cap on distinct evidence rows per device. */
   maxEvidencePerDevice?: number;
   /** A MAC seen as the source of this many IPs or more is a router's, not a device's. */
   routerMacThreshold?: number;
@@ -70,46 +76,58 @@ const DEFAULTS: Required<InventoryOptions> = {
   routerMacThreshold: 3,
 };
 
-/** Attributes that identify what a device is (as opposed to what it does). */
-const EQUIPMENT_ATTRIBUTES = new Set([
-  'manufacturer',
-  'model',
-  'softwareVersion',
-  'serialNumber',
-  'stationName',
-  'institutionName',
-  'deviceUid',
-  'udi',
-  'modality',
-]);
+/** Device id of an IP host. */
+export const ipId = (ip: string): string => `ip:${ip}`;
+/** Device id of a device known by its MAC (DHCP). */
+export const macId = (mac: string): string => `mac:${mac}`;
+/** Device id of a device known only by an equipment identifier (EUI-64, serial). */
+export const equipmentId = (kind: string, id: string): string => `${kind}:${id}`;
 
 export class Inventory {
   private readonly opts: Required<InventoryOptions>;
   private readonly hosts = new Map<string, Host>();
   private readonly ipsByMac = new Map<string, Set<string>>();
+  /** DHCP bindings: MAC → IP → last time the server confirmed it. */
+  private readonly dhcpBindings = new Map<string, Map<string, number>>();
   readonly stats = { devicesDropped: 0, evidenceDropped: 0 };
 
   constructor(opts: InventoryOptions = {}) {
     this.opts = { ...DEFAULTS, ...opts };
   }
 
+  /** Devices (keys) tracked. */
   get size(): number {
     return this.hosts.size;
   }
 
-  private host(ip: string, mac: string | null, ts: number): Host | null {
-    let h = this.hosts.get(ip);
+  private get(id: string, ip: string | null, ts: number): Host | null {
+    let h = this.hosts.get(id);
     if (!h) {
       if (this.hosts.size >= this.opts.maxDevices) {
         this.stats.devicesDropped++;
         return null;
       }
-      h = { ip, macs: new Map(), evidence: new Map(), equipment: new Map(), peers: new Set(), firstTs: ts, lastTs: ts };
-      this.hosts.set(ip, h);
+      h = {
+        id,
+        ip,
+        macs: new Map(),
+        evidence: new Map(),
+        equipment: new Map(),
+        peers: new Set(),
+        gateways: new Set(),
+        firstTs: ts,
+        lastTs: ts,
+      };
+      this.hosts.set(id, h);
     }
     if (ts < h.firstTs) h.firstTs = ts;
     if (ts > h.lastTs) h.lastTs = ts;
-    if (mac) {
+    return h;
+  }
+
+  private host(ip: string, mac: string | null, ts: number): Host | null {
+    const h = this.get(ipId(ip), ip, ts);
+    if (h && mac) {
       h.macs.set(mac, (h.macs.get(mac) ?? 0) + 1);
       let ips = this.ipsByMac.get(mac);
       if (!ips) this.ipsByMac.set(mac, (ips = new Set()));
@@ -118,10 +136,8 @@ export class Inventory {
     return h;
   }
 
-  /** Record that `ip` showed `attribute = value`, with where it was seen. */
-  observe(ip: string, mac: string | null, attribute: string, value: string, src: ObservationSource): void {
-    const h = this.host(ip, mac, src.ts);
-    if (!h || value === '') return;
+  private add(h: Host, attribute: string, value: string, src: ObservationSource): void {
+    if (value === '') return;
     const key = `${attribute}\0${value}\0${src.field}`;
     const entry = h.evidence.get(key);
     if (entry) {
@@ -151,10 +167,44 @@ export class Inventory {
     });
   }
 
+  /** Record that the host at `ip` showed `attribute = value`, with where it was seen. */
+  observe(ip: string, mac: string | null, attribute: string, value: string, src: ObservationSource): void {
+    const h = this.host(ip, mac, src.ts);
+    if (h) this.add(h, attribute, value, src);
+  }
+
+  /**
+   * Record an attribute of a device that has no IP of its own on this
+   * network (seen through a gateway), keyed by `id` (see `equipmentId`).
+   * `gatewayIp` is the host that reported it.
+   */
+  observeDevice(id: string, attribute: string, value: string, src: ObservationSource, gatewayIp?: string): void {
+    const h = this.get(id, null, src.ts);
+    if (!h) return;
+    if (gatewayIp) h.gateways.add(ipId(gatewayIp));
+    this.add(h, attribute, value, src);
+  }
+
+  /** Record an attribute of the device with this MAC (DHCP: the client may have no IP yet). */
+  observeMac(mac: string, attribute: string, value: string, src: ObservationSource): void {
+    const h = this.get(macId(mac), null, src.ts);
+    if (!h) return;
+    h.macs.set(mac, (h.macs.get(mac) ?? 0) + 1);
+    this.add(h, attribute, value, src);
+  }
+
+  /** A DHCP server confirmed (ACK) that `mac` holds `ip` at `ts`. */
+  bindDhcp(mac: string, ip: string, ts: number): void {
+    let b = this.dhcpBindings.get(mac);
+    if (!b) this.dhcpBindings.set(mac, (b = new Map()));
+    if (b.size < 64 || b.has(ip)) b.set(ip, Math.max(ts, b.get(ip) ?? 0));
+    this.get(macId(mac), null, ts)?.macs.set(mac, 1);
+  }
+
   /** Record that `ip` talked to `peerIp` over a protocol (both become known hosts). */
   peer(ip: string, mac: string | null, peerIp: string, ts: number): void {
     const h = this.host(ip, mac, ts);
-    if (h) h.peers.add(peerIp);
+    if (h) h.peers.add(ipId(peerIp));
   }
 
   /**
@@ -169,7 +219,7 @@ export class Inventory {
     if (key === '') {
       // Nothing says which machine this is, but the modality still says what
       // kind of data the host produces.
-      if (identity.modality) this.observe(ip, mac, 'modality', identity.modality, { ...src, field: `(0008,0060) Modality ${src.field}` });
+      if (identity.modality) this.add(h, 'modality', identity.modality, { ...src, field: `(0008,0060) Modality ${src.field}` });
       return;
     }
     const e = h.equipment.get(key);
@@ -185,86 +235,100 @@ export class Inventory {
     h.equipment.set(key, { identity, key, count: 1, source: src, firstTs: src.ts, lastTs: src.ts });
   }
 
-  /** Build the inventory JSON shape, devices sorted by address. */
+  /** Build the inventory JSON shape, devices sorted by address, then id. */
   report(): DeviceRecord[] {
-    const out: DeviceRecord[] = [];
-    for (const h of this.hosts.values()) out.push(this.record(h));
-    out.sort((a, b) => compareIp(a.ip ?? '', b.ip ?? ''));
+    const groups = this.mergeByDhcp();
+    const rename = new Map<string, string>();
+    for (const g of groups) for (const h of g.members) rename.set(h.id, g.id);
+    const out = groups.map((g) => this.record(g, rename));
+    out.sort((a, b) => (a.ip && b.ip ? compareIp(a.ip, b.ip) : a.ip ? -1 : b.ip ? 1 : 0) || a.id.localeCompare(b.id));
     return out;
   }
 
-  private record(h: Host): DeviceRecord {
-    const isArchive = h.equipment.size > 1;
-    // The equipment a single-identity host is credited with becomes evidence.
-    const credited = new Map(h.evidence);
-    if (h.equipment.size === 1) {
-      const [e] = h.equipment.values();
-      const add = (attribute: string, value: string | null, field: string): void => {
-        if (!value) return;
-        credited.set(`${attribute}\0${value}\0${field}`, {
-          ev: {
-            attribute,
-            value,
-            protocol: e.source.protocol,
-            field: `${field} ${e.source.field}`,
-            flow: e.source.flow,
-            firstSeen: '',
-            lastSeen: '',
-            count: e.count,
-            confidence: e.source.confidence,
-          },
-          firstTs: e.firstTs,
-          lastTs: e.lastTs,
-        });
-      };
+  /**
+   * One device per group of keys: an IP host joins the `mac:` device of its
+   * MAC when DHCP bound that MAC to that IP, so a device keeps one identity
+   * while its address changes.
+   */
+  private mergeByDhcp(): Array<{ id: string; members: Host[]; ipsByTime: string[] }> {
+    const groups = new Map<string, { id: string; members: Host[]; ipsByTime: string[] }>();
+    for (const h of this.hosts.values()) {
+      let gid = h.id;
+      if (h.ip) {
+        const mac = this.deviceMac(h);
+        if (mac && this.dhcpBindings.get(mac)?.has(h.ip)) gid = macId(mac);
+      }
+      let g = groups.get(gid);
+      if (!g) groups.set(gid, (g = { id: gid, members: [], ipsByTime: [] }));
+      g.members.push(h);
+    }
+    for (const g of groups.values()) {
+      const seen = new Map<string, number>();
+      for (const h of g.members) if (h.ip) seen.set(h.ip, h.lastTs);
+      if (g.id.startsWith('mac:')) {
+        for (const [ip, ts] of this.dhcpBindings.get(g.id.slice(4)) ?? []) seen.set(ip, Math.max(ts, seen.get(ip) ?? 0));
+      }
+      g.ipsByTime = [...seen.entries()].sort((a, b) => b[1] - a[1] || compareIp(a[0], b[0])).map(([ip]) => ip);
+    }
+    return [...groups.values()];
+  }
+
+  private record(g: { id: string; members: Host[]; ipsByTime: string[] }, rename: Map<string, string>): DeviceRecord {
+    const members = g.members;
+    const equipment = new Map<string, EquipmentEntry>();
+    for (const h of members) for (const [k, e] of h.equipment) equipment.set(k, e);
+    const isArchive = equipment.size > 1;
+    const credited = new Map<string, EvidenceEntry>();
+    for (const h of members) for (const [k, e] of h.evidence) credited.set(k, e);
+    const put = (attribute: string, value: string | null, field: string, e: EquipmentEntry): void => {
+      if (!value) return;
+      credited.set(`${attribute}\0${value}\0${field}`, {
+        ev: {
+          attribute,
+          value,
+          protocol: e.source.protocol,
+          field: `${field} ${e.source.field}`,
+          flow: e.source.flow,
+          firstSeen: '',
+          lastSeen: '',
+          count: e.count,
+          confidence: e.source.confidence,
+        },
+        firstTs: e.firstTs,
+        lastTs: e.lastTs,
+      });
+    };
+    if (equipment.size === 1) {
+      // The equipment a single-identity host is credited with becomes evidence.
+      const [e] = equipment.values();
       const id = e.identity;
-      add('manufacturer', id.manufacturer, '(0008,0070) Manufacturer');
-      add('model', id.model, "(0008,1090) Manufacturer's Model Name");
-      for (const v of id.softwareVersions) add('softwareVersion', v, '(0018,1020) Software Versions');
-      add('serialNumber', id.serialNumber, '(0018,1000) Device Serial Number');
-      add('stationName', id.stationName, '(0008,1010) Station Name');
-      add('institutionName', id.institutionName, '(0008,0080) Institution Name');
-      add('deviceUid', id.deviceUid, '(0018,1002) Device UID');
-      add('udi', id.udi, '(0018,1009) Unique Device Identifier');
+      put('manufacturer', id.manufacturer, '(0008,0070) Manufacturer', e);
+      put('model', id.model, "(0008,1090) Manufacturer's Model Name", e);
+      for (const v of id.softwareVersions) put('softwareVersion', v, '(0018,1020) Software Versions', e);
+      put('serialNumber', id.serialNumber, '(0018,1000) Device Serial Number', e);
+      put('stationName', id.stationName, '(0008,1010) Station Name', e);
+      put('institutionName', id.institutionName, '(0008,0080) Institution Name', e);
+      put('deviceUid', id.deviceUid, '(0018,1002) Device UID', e);
+      put('udi', id.udi, '(0018,1009) Unique Device Identifier', e);
+      put('modality', id.modality, '(0008,0060) Modality', e);
     }
     if (isArchive) {
+      const all = [...equipment.values()];
       credited.set(`role\0archive\0equipment`, {
         ev: {
           attribute: 'role',
           value: 'archive',
           protocol: 'dicom',
-          field: `datasets from ${h.equipment.size} different pieces of equipment sent by this host`,
-          flow: [...h.equipment.values()][0].source.flow,
+          field: `datasets from ${equipment.size} different pieces of equipment sent by this host`,
+          flow: all[0].source.flow,
           firstSeen: '',
           lastSeen: '',
-          count: h.equipment.size,
+          count: equipment.size,
           confidence: 'medium',
         },
-        firstTs: Math.min(...[...h.equipment.values()].map((e) => e.firstTs)),
-        lastTs: Math.max(...[...h.equipment.values()].map((e) => e.lastTs)),
+        firstTs: Math.min(...all.map((e) => e.firstTs)),
+        lastTs: Math.max(...all.map((e) => e.lastTs)),
       });
-    }
-    // Modalities describe what a host sends even when it relays.
-    for (const e of h.equipment.values()) {
-      if (e.identity.modality && !isArchive) {
-        const k = `modality\0${e.identity.modality}\0(0008,0060) Modality`;
-        if (!credited.has(k))
-          credited.set(k, {
-            ev: {
-              attribute: 'modality',
-              value: e.identity.modality,
-              protocol: e.source.protocol,
-              field: `(0008,0060) Modality ${e.source.field}`,
-              flow: e.source.flow,
-              firstSeen: '',
-              lastSeen: '',
-              count: e.count,
-              confidence: e.source.confidence,
-            },
-            firstTs: e.firstTs,
-            lastTs: e.lastTs,
-          });
-      }
     }
 
     const evidence: Evidence[] = [];
@@ -284,11 +348,16 @@ export class Inventory {
       return [...counts.entries()].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).map(([v]) => v);
     };
     const first = (attr: string): string | null => values(attr)[0] ?? null;
+    const sorted = (attr: string): string[] => values(attr).sort();
 
-    const roles = values('role').sort();
-    const hasDicom = evidence.some((ev) => ev.protocol === 'dicom');
+    const roles = values('role');
+    if (relaysHl7(values('hl7SentTo'), values('hl7ReceivedFrom'), values('hl7MessageType'), values('hl7MessageTypeReceived'))) {
+      roles.push('interface-engine');
+    }
+    roles.sort();
+    const has = (protocol: string): boolean => evidence.some((ev) => ev.protocol === protocol);
     const relayed: RelayedEquipment[] = isArchive
-      ? [...h.equipment.values()]
+      ? [...equipment.values()]
           .map((e) => ({
             manufacturer: e.identity.manufacturer,
             model: e.identity.model,
@@ -299,41 +368,86 @@ export class Inventory {
           }))
           .sort((a, b) => equipmentKey(a).localeCompare(equipmentKey(b)))
       : [];
-    const userIdentityTypes = values('userIdentityType').sort();
+
+    const mac = this.groupMac(g);
+    const vendorInfo = mac ? lookupVendor(mac) : null;
+    // A device behind a gateway: its EUI-64's OUI names its maker's registration.
+    const eui = g.id.startsWith('eui64:') ? g.id.slice(6) : null;
+    const macVendor = vendorInfo?.vendor ?? (eui ? lookupVendor(eui).vendor : null);
+    const firstTs = Math.min(...members.map((h) => h.firstTs));
+    const lastTs = Math.max(...members.map((h) => h.lastTs));
+    const peers = new Set<string>();
+    const gateways = new Set<string>();
+    for (const h of members) {
+      for (const p of h.peers) peers.add(rename.get(p) ?? p);
+      for (const p of h.gateways) gateways.add(rename.get(p) ?? p);
+    }
+    peers.delete(g.id);
 
     return {
-      id: `ip:${h.ip}`,
-      ip: h.ip,
-      mac: this.deviceMac(h),
-      macVendor: null,
+      id: g.id,
+      ip: g.ipsByTime[0] ?? null,
+      mac,
+      macVendor,
+      macLocallyAdministered: vendorInfo ? vendorInfo.locallyAdministered : null,
+      ips: g.ipsByTime,
       manufacturer: first('manufacturer'),
       model: first('model'),
       softwareVersions: values('softwareVersion'),
       serialNumber: first('serialNumber'),
-      deviceClass: deviceClass(roles, values('modality'), values('dimseSent')),
+      deviceClass: deviceClass(roles, values('modality'), values('dimseSent'), values('deviceClass')),
       roles,
-      dicom: hasDicom
+      dicom: has('dicom')
         ? {
-            aeTitles: values('aeTitle').sort(),
+            aeTitles: sorted('aeTitle'),
             implementationClassUid: first('implementationClassUid'),
             implementationVersionName: first('implementationVersionName'),
-            sopClasses: values('sopClass').sort(),
-            modalities: (isArchive ? uniq([...h.equipment.values()].map((e) => e.identity.modality)) : values('modality')).sort(),
+            sopClasses: sorted('sopClass'),
+            modalities: (isArchive ? uniq([...equipment.values()].map((e) => e.identity.modality)) : values('modality')).sort(),
             relayedEquipment: relayed,
-            transferSyntaxes: values('transferSyntax').sort(),
+            transferSyntaxes: sorted('transferSyntax'),
             stationName: first('stationName'),
             institutionName: first('institutionName'),
             deviceUid: first('deviceUid'),
             udi: first('udi'),
-            userIdentityTypes,
+            userIdentityTypes: sorted('userIdentityType'),
           }
         : null,
-      hl7: null,
-      peers: [...h.peers].sort(compareIp).map((ip) => `ip:${ip}`),
-      firstSeen: iso(h.firstTs),
-      lastSeen: iso(h.lastTs),
+      hl7: has('hl7')
+        ? {
+            sendingApplications: sorted('hl7SendingApplication'),
+            sendingFacilities: sorted('hl7SendingFacility'),
+            receivingApplications: sorted('hl7ReceivingApplication'),
+            versions: sorted('hl7Version'),
+            messageTypes: sorted('hl7MessageType'),
+            equipmentIds: sorted('equipmentId'),
+            mdcCodes: sorted('mdcCode'),
+            profiles: sorted('hl7Profile'),
+          }
+        : null,
+      dhcp: has('dhcp')
+        ? {
+            hostNames: sorted('hostName'),
+            vendorClasses: sorted('dhcpVendorClass'),
+            fingerprints: sorted('dhcpFingerprint'),
+            clientIds: sorted('dhcpClientId'),
+          }
+        : null,
+      peers: [...peers].sort(compareIds),
+      gateways: [...gateways].sort(compareIds),
+      firstSeen: iso(firstTs),
+      lastSeen: iso(lastTs),
       evidence,
     };
+  }
+
+  private groupMac(g: { id: string; members: Host[] }): string | null {
+    if (g.id.startsWith('mac:')) return g.id.slice(4);
+    for (const h of g.members) {
+      const m = this.deviceMac(h);
+      if (m) return m;
+    }
+    return null;
   }
 
   /** The host's MAC, unless that MAC fronts several IPs (a router's). */
@@ -342,7 +456,9 @@ export class Inventory {
     let bestCount = -1;
     for (const [mac, count] of h.macs) {
       const ips = this.ipsByMac.get(mac);
-      if (ips && ips.size >= this.opts.routerMacThreshold) continue;
+      // DHCP-bound addresses of one MAC are one device moving, not a router.
+      const bound = this.dhcpBindings.get(mac)?.size ?? 0;
+      if (ips && ips.size - Math.max(0, bound - 1) >= this.opts.routerMacThreshold) continue;
       if (count > bestCount) {
         best = mac;
         bestCount = count;
@@ -350,6 +466,19 @@ export class Inventory {
     }
     return best;
   }
+}
+
+/**
+ * An interface engine relays: it receives HL7 from some peers and sends to
+ * others, and passes on message types it receives. A system that only
+ * answers the peer that feeds it (a LIS taking orders from the EHR and
+ * returning results to it) is not one.
+ */
+function relaysHl7(sentTo: string[], receivedFrom: string[], typesSent: string[], typesReceived: string[]): boolean {
+  const onlySentTo = sentTo.filter((p) => !receivedFrom.includes(p));
+  const onlyReceivedFrom = receivedFrom.filter((p) => !sentTo.includes(p));
+  const relayedTypes = typesSent.filter((t) => typesReceived.includes(t));
+  return onlySentTo.length > 0 && onlyReceivedFrom.length > 0 && relayedTypes.length > 0;
 }
 
 function uniq(values: Array<string | null>): string[] {
@@ -369,15 +498,21 @@ const ACQUISITION_MODALITIES = new Set([
   'IVUS', 'IVOCT', 'ECG', 'HD', 'EPS', 'RG', 'BMD', 'SM', 'OCT', 'GM', 'DG', 'TG', 'LS', 'OPM', 'OAM',
 ]);
 
-function deviceClass(roles: string[], modalities: string[], dimseSent: string[]): string | null {
+function deviceClass(roles: string[], modalities: string[], dimseSent: string[], declared: string[]): string | null {
   if (roles.includes('archive')) return 'pacs-archive';
   if (roles.includes('dicom-scu') && modalities.some((m) => ACQUISITION_MODALITIES.has(m))) return 'imaging-modality';
   if (modalities.length > 0 && roles.includes('dicom-scu')) return 'dicom-producer';
+  // A class named by the device's own protocol (IEEE 11073 MDC code) comes next.
+  if (declared.length > 0) return declared[0];
+  if (roles.includes('interface-engine')) return 'interface-engine';
+  if (roles.includes('hl7-gateway')) return 'device-gateway';
   if (dimseSent.some((c) => c === 'C-STORE-RSP')) return 'dicom-storage';
   if (dimseSent.some((c) => c === 'C-FIND-RSP' || c === 'C-MOVE-RSP' || c === 'C-GET-RSP')) return 'dicom-query-server';
   if (dimseSent.some((c) => c === 'C-FIND-RQ' || c === 'C-MOVE-RQ' || c === 'C-GET-RQ')) return 'workstation';
   if (roles.includes('dicom-scp')) return 'dicom-server';
   if (roles.includes('dicom-scu')) return 'dicom-client';
+  if (roles.includes('hl7-sender')) return 'hl7-system';
+  if (roles.includes('hl7-receiver')) return 'hl7-system';
   return null;
 }
 
@@ -397,4 +532,13 @@ export function compareIp(a: string, b: string): number {
   }
   if (a4 !== b4) return a4 ? -1 : 1;
   return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** Device ids: IP ids in address order first, then the rest by text. */
+function compareIds(a: string, b: string): number {
+  const ai = a.startsWith('ip:');
+  const bi = b.startsWith('ip:');
+  if (ai && bi) return compareIp(a.slice(3), b.slice(3));
+  if (ai !== bi) return ai ? -1 : 1;
+  return a.localeCompare(b);
 }

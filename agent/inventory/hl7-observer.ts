@@ -1,0 +1,164 @@
+/**
+ * Turns HL7 v2 events into inventory observations.
+ *
+ * Who is credited with what: the sender of a message is described by its
+ * MSH-3/4 (sending application and facility), MSH-12, MSH-21 and SFT; the
+ * peer it sent to is an HL7 receiver, confirmed when that peer returns an
+ * acknowledgement (MSA). Equipment identified in OBX-18 or PRT-10 by an
+ * EUI-64 that is not the sender's own becomes a device of its own, seen
+ * only through the sender (a gateway), with a link back to it.
+ */
+import type { ConnectionInfo, EventBase } from '../../protocols/common/analyzer.js';
+import type { Hl7Event, Hl7HierarchicDesignator } from '../../protocols/hl7/events.js';
+import { equipmentId, type Inventory, type ObservationSource } from './inventory.js';
+
+export interface Hl7ObserverStats {
+  messages: number;
+  acks: number;
+  gatewayDevices: number;
+  anomalies: Record<string, number>;
+}
+
+/** IEEE 11073-10101 device-type mnemonics → inventory device class (a small seed; rules refine it). */
+const MDC_DEVICE_CLASSES: Array<[RegExp, string]> = [
+  [/^MDC_DEV_PUMP_INFUS/, 'infusion-pump'],
+  [/^MDC_DEV_SYS_PT_VENT/, 'ventilator'],
+  [/^MDC_DEV_ANALY_SAT_O2/, 'pulse-oximeter'],
+  [/^MDC_DEV_ANALY_PRESS_BLD/, 'blood-pressure-monitor'],
+  [/^MDC_DEV_ANALY_GLUCOSE|^MDC_DEV_SPEC_PROFILE_GLUCOSE/, 'glucose-meter'],
+  [/^MDC_DEV_SPEC_PROFILE_PULS_OXIM/, 'pulse-oximeter'],
+  [/^MDC_DEV_SPEC_PROFILE_BPM/, 'blood-pressure-monitor'],
+  [/^MDC_DEV_SPEC_PROFILE_SCALE/, 'weighing-scale'],
+  [/^MDC_DEV_SPEC_PROFILE_HF/, 'fitness-monitor'],
+  [/^MDC_DEV_ANALY_ECG|^MDC_DEV_ECG/, 'ecg-monitor'],
+  [/^MDC_DEV_MON_PHYSIO|^MDC_DEV_METER_PHYSIO|^MDC_DEV_SYS_PT_MON/, 'patient-monitor'],
+];
+
+/** Device class named by an MDC device code, if the seed table knows it. */
+export function mdcDeviceClass(code: string): string | null {
+  for (const [re, cls] of MDC_DEVICE_CLASSES) if (re.test(code)) return cls;
+  return null;
+}
+
+const EUI64 = /^[0-9A-F]{16}$/;
+
+/** Text of an HD: its namespace id, else its universal id. */
+function hdText(hd: Hl7HierarchicDesignator | null): string | null {
+  if (!hd) return null;
+  return hd.namespaceId || hd.universalId || null;
+}
+
+/** The EUI-64 an HD declares (universal id of type EUI-64, or 16 hex digits). */
+function hdEui64(hd: Hl7HierarchicDesignator | null): string | null {
+  const u = hd?.universalId?.replace(/[-:]/g, '').toUpperCase();
+  if (!u) return null;
+  return hd?.universalIdType?.toUpperCase() === 'EUI-64' || EUI64.test(u) ? (EUI64.test(u) ? u : null) : null;
+}
+
+export class Hl7Observer {
+  readonly stats: Hl7ObserverStats = { messages: 0, acks: 0, gatewayDevices: 0, anomalies: {} };
+  private readonly gatewayDevices = new Set<string>();
+
+  constructor(private readonly inventory: Inventory) {}
+
+  /** Feed one event from the HL7 analyzer of `conn`. */
+  observe(conn: ConnectionInfo, event: EventBase): void {
+    const e = event as Hl7Event;
+    if (e.type === 'anomaly') {
+      this.stats.anomalies[e.kind] = (this.stats.anomalies[e.kind] ?? 0) + 1;
+      return;
+    }
+    const from = e.dir === 'orig' ? conn.orig : conn.resp;
+    const to = e.dir === 'orig' ? conn.resp : conn.orig;
+    const inv = this.inventory;
+    const src = (field: string, confidence: ObservationSource['confidence'] = 'high'): ObservationSource => ({
+      protocol: 'hl7',
+      field,
+      flow: conn.id,
+      ts: e.ts,
+      confidence,
+    });
+    const self = (attribute: string, value: string | null | undefined, field: string, c: ObservationSource['confidence'] = 'high'): void => {
+      if (value) inv.observe(from.ip, from.mac, attribute, value, src(field, c));
+    };
+    const other = (attribute: string, value: string | null | undefined, field: string, c: ObservationSource['confidence']): void => {
+      if (value) inv.observe(to.ip, to.mac, attribute, value, src(field, c));
+    };
+    inv.peer(from.ip, from.mac, to.ip, e.ts);
+    inv.peer(to.ip, to.mac, from.ip, e.ts);
+
+    if (e.type === 'hl7.batch') {
+      self('role', 'hl7-sender', `${e.header} batch header sent`);
+      self('hl7SendingApplication', hdText(e.sendingApplication), `${e.header}-3 sending application`);
+      self('hl7SendingFacility', hdText(e.sendingFacility), `${e.header}-4 sending facility`);
+      return;
+    }
+
+    const isAck = e.ackCode !== null;
+    if (isAck) {
+      // MSA marks the receiver of an acknowledged message.
+      this.stats.acks++;
+      self('role', 'hl7-receiver', `MSA-1 acknowledgement (${e.ackCode}) sent`);
+      other('role', 'hl7-sender', 'MSA-1 acknowledgement received', 'high');
+    } else {
+      this.stats.messages++;
+      self('role', 'hl7-sender', 'MSH message sent');
+      other('role', 'hl7-receiver', 'MSH message received', 'medium');
+      self('hl7SentTo', to.ip, 'MLLP peer of messages sent', 'medium');
+      other('hl7ReceivedFrom', from.ip, 'MLLP peer of messages received', 'medium');
+      if (e.messageType) other('hl7MessageTypeReceived', e.messageType, 'MSH-9 of messages received', 'medium');
+    }
+    self('hl7SendingApplication', hdText(e.sendingApplication), 'MSH-3 sending application');
+    self('hl7SendingFacility', hdText(e.sendingFacility), 'MSH-4 sending facility');
+    other('hl7ReceivingApplication', hdText(e.receivingApplication), 'MSH-5 receiving application', 'medium');
+    self('hl7Version', e.version, 'MSH-12 version id');
+    self('hl7MessageType', e.messageType, 'MSH-9 message type');
+    for (const p of e.profileIds) self('hl7Profile', p, 'MSH-21 message profile identifier');
+    for (const sft of e.software) {
+      self('softwareVendor', sft.vendorOrganization, 'SFT-1 software vendor organization');
+      self('softwareProduct', sft.productName, 'SFT-3 software product name');
+      self('softwareVersion', sft.version, 'SFT-2 software certified version or release number');
+      self('softwareBinaryId', sft.binaryId, 'SFT-4 software binary id');
+    }
+    // The sender's own EUI-64 (the device observation reporter in IHE PCD-01).
+    const ownEui = hdEui64(e.sendingApplication);
+    if (ownEui) self('equipmentId', ownEui, 'MSH-3 universal id (EUI-64)');
+
+    let reported = 0;
+    for (const eq of e.equipment) {
+      const id = eq.id.replace(/[-:]/g, '').toUpperCase();
+      const isEui = eq.idType?.toUpperCase() === 'EUI-64' || EUI64.test(id);
+      if (!isEui || !EUI64.test(id)) {
+        self('reportedEquipmentId', eq.namespace ? `${eq.id} (${eq.namespace})` : eq.id, `${eq.source} equipment instance identifier`, 'medium');
+        continue;
+      }
+      if (id === ownEui) {
+        if (eq.mdcCode) self('mdcCode', eq.mdcCode, `OBX-3 device code on ${eq.source}`);
+        continue;
+      }
+      reported++;
+      const dev = equipmentId('eui64', id);
+      if (!this.gatewayDevices.has(dev)) {
+        this.gatewayDevices.add(dev);
+        this.stats.gatewayDevices++;
+      }
+      const s = (field: string, c: ObservationSource['confidence'] = 'high'): ObservationSource => src(field, c);
+      inv.observeDevice(dev, 'equipmentId', id, s(`${eq.source} equipment instance identifier (EUI-64)`), from.ip);
+      inv.observeDevice(dev, 'role', 'hl7-reported-device', s(`reported in ${eq.source} by ${from.ip}`), from.ip);
+      if (eq.namespace) inv.observeDevice(dev, 'hl7EquipmentNamespace', eq.namespace, s(`${eq.source} namespace id`, 'medium'), from.ip);
+      if (eq.mdcCode) {
+        inv.observeDevice(dev, 'mdcCode', eq.mdcCode, s(`OBX-3 device code on ${eq.source}`), from.ip);
+        const cls = mdcDeviceClass(eq.mdcCode);
+        if (cls) inv.observeDevice(dev, 'deviceClass', cls, s(`IEEE 11073 ${eq.mdcCode}`, 'medium'), from.ip);
+      }
+      if (eq.udi) inv.observeDevice(dev, 'udi', eq.udi, s('PRT-16 UDI'), from.ip);
+      if (eq.serialNumber) inv.observeDevice(dev, 'serialNumber', eq.serialNumber, s('PRT-20 device serial number'), from.ip);
+    }
+    if (reported > 0) self('role', 'hl7-gateway', `reports ${reported} device(s) by EUI-64 in OBX-18/PRT-10`);
+    for (const code of e.deviceTypeCodes) {
+      self('mdcCode', code, 'OBX-3 device type code', 'medium');
+      const cls = mdcDeviceClass(code);
+      if (cls && reported === 0) self('deviceClass', cls, `IEEE 11073 ${code}`, 'medium');
+    }
+  }
+}
