@@ -381,6 +381,19 @@ export function uidString(b: Buffer): string {
  */
 export function textString(b: Buffer): string {
   const n = Math.min(b.length, DICOM_MAX_EVENT_STRING * 2);
+  // Fast path: UIDs and AE titles are plain printable ASCII, padded with
+  // spaces or one NUL; decode them in one native call.
+  let end = n;
+  while (end > 0 && (b[end - 1] === 0x20 || b[end - 1] === 0)) end--;
+  let plain = true;
+  for (let i = 0; i < end; i++) {
+    const c = b[i]!;
+    if (c < 0x20 || c >= 0x7f) {
+      plain = false;
+      break;
+    }
+  }
+  if (plain) return b.toString('latin1', 0, end).trim().slice(0, DICOM_MAX_EVENT_STRING);
   let s = '';
   for (let i = 0; i < n; i++) {
     const c = b[i]!;
