@@ -12,6 +12,7 @@ import {
   HL7_CHARSETS,
   HL7_DEFAULT_FIELD_SEPARATOR,
   HL7_HEADER_SEGMENTS,
+  HL7_TRAILER_SEGMENTS,
   HL7_UTF8_BOM,
 } from './constants.js';
 
@@ -102,6 +103,8 @@ export class Hl7Message {
   private readonly scopeOf: number[] = [];
   private readonly scopes: Hl7Scope[] = [];
   private readonly fieldCache: (Int32Array | undefined)[] = [];
+  /** Scope of the innermost FHS/BHS: BTS/FTS close a batch with the batch's delimiters. */
+  private batchScope = -1;
   // result of the last range lookup (avoids allocating a tuple per lookup)
   private rs = 0;
   private re = 0;
@@ -329,10 +332,20 @@ export class Hl7Message {
         this.ids.push(id);
         this.scopes.push(this.readHeader(i, s, e));
         this.scopeOf.push(this.scopes.length - 1);
+        if (candidate !== 'MSH') this.batchScope = this.scopes.length - 1;
         return;
       }
-      const sep = this.scopes[this.scopes.length - 1]!.delimiters.field;
-      if (e - s === 3 || b[s + 3] === sep) id = candidate;
+      // HL7 v2.5 §2.10.3: BTS/FTS belong to the batch, whose delimiters may differ from the last MSH's
+      const scope = HL7_TRAILER_SEGMENTS.has(candidate) && this.batchScope >= 0 ? this.batchScope : this.scopes.length - 1;
+      const sep = this.scopes[scope]!.delimiters.field;
+      if (e - s === 3 || b[s + 3] === sep) {
+        id = candidate;
+        this.starts.push(s);
+        this.ends.push(e);
+        this.ids.push(id);
+        this.scopeOf.push(scope);
+        return;
+      }
     }
     this.starts.push(s);
     this.ends.push(e);
@@ -349,6 +362,7 @@ export class Hl7Message {
     let p = s + 4;
     while (p < e && b[p] !== field && enc.length < 5) enc.push(b[p++]!);
     if (p < e && b[p] !== field) this.issues.push(`${id}-2 has more than 5 encoding characters`);
+    if (enc.length < 4) this.issues.push(`${id}-2 declares ${enc.length} encoding characters, 4 are required`);
     const d: Hl7Delimiters = {
       field,
       component: enc[0] ?? -1,
