@@ -13,8 +13,9 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { DEFAULT_HOSTS, macFor, withTestbed } from './testbed.js';
 import { TS_LABEL, UNCOMPRESSED_SYNTAXES, canPropose, convertTo, fileTransferSyntax, readEquipment, storescu } from './dicom-tools.js';
+import { SHARED_DICOM } from '../lib/paths.js';
 
-export const CORPUS_DIR = process.env.AUSCULT_DICOM_DATA ?? '/work/shared/data/dicom';
+export const CORPUS_DIR = SHARED_DICOM;
 
 const UNCOMPRESSED = new Set(UNCOMPRESSED_SYNTAXES);
 

@@ -12,8 +12,9 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { DEFAULT_AE as AE, type Testbed, withTestbed } from './testbed.js';
 import { TS, convertTo, dcmodify, fileTransferSyntax, gdcmscu, storescu } from './dicom-tools.js';
+import { SHARED_DICOM } from '../lib/paths.js';
 
-const DATA = process.env.AUSCULT_DICOM_DATA ?? '/work/shared/data/dicom';
+const DATA = SHARED_DICOM;
 const f = (name: string): string => join(DATA, name);
 const CT = f('CT_small.dcm');
 const MR = f('MR_small.dcm');

@@ -18,8 +18,9 @@ import {
   HL7_HOSTS, HL7_PORT, PYTHON, type Hl7Receiver, type SendResult, type SenderImpl,
   sendWithMllpSend, sendWithNode, sha256, startHl7Receiver, wirePayload,
 } from './hl7-tools.js';
+import { SHARED_HL7 } from '../lib/paths.js';
 
-const DATA = process.env.AUSCULT_HL7_DATA ?? '/work/shared/data/hl7';
+const DATA = SHARED_HL7;
 const dataFile = (name: string): Buffer => readFileSync(join(DATA, name));
 
 function check(cond: boolean, what: string, detail = ''): void {

@@ -1,5 +1,5 @@
 /**
- * Real DICOM files from /work/shared/data/dicom (see SOURCES.md there): strip
+ * Real DICOM files from ../shared/data/dicom (see SOURCES.md there): strip
  * the Part 10 preamble and File Meta group, wrap the dataset in P-DATA PDVs of
  * random sizes, and compare what the analyzer extracts with what DCMTK's
  * dcmdump prints for the same file.
@@ -20,8 +20,9 @@ import {
   run,
   type Feed,
 } from './builder.js';
+import { SHARED_DICOM } from '../../scripts/lib/paths.js';
 
-const DIR = '/work/shared/data/dicom';
+const DIR = SHARED_DICOM;
 
 /** One dcmdump run over every file: first printed value list per (file, tag). */
 function dcmdumpAll(files: string[], tags: string[]): Map<string, Map<string, string[] | null>> {

@@ -1,13 +1,11 @@
 /** Paths tests share: the repo's fixtures and the workplace's public data. */
 import { existsSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { REPO, SHARED_DATA } from '../../scripts/lib/paths.js';
 
-export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+export { REPO, SHARED_DATA };
 export const FIXTURES = join(REPO, 'test', 'fixtures');
 export const DICOM_FIXTURES = join(FIXTURES, 'dicom');
-/** `../shared/data` beside the repository (present on developer machines and in CI). */
-export const SHARED_DATA = resolve(REPO, '..', 'shared', 'data');
 
 /** Reason to skip a test that needs the shared data, or false when it is there. */
 export function sharedDataMissing(sub: string): string | false {

@@ -9,8 +9,9 @@ import { testbedAvailable, withTestbed } from '../../scripts/testbed/testbed.js'
 import {
   HL7_HOSTS, HL7_PORT, hl7ToolsAvailable, sendWithMllpSend, sendWithNode, sha256, startHl7Receiver,
 } from '../../scripts/testbed/hl7-tools.js';
+import { SHARED_HL7 } from '../../scripts/lib/paths.js';
 
-const DATA = process.env.AUSCULT_HL7_DATA ?? '/work/shared/data/hl7';
+const DATA = SHARED_HL7;
 const base = testbedAvailable({ tools: ['tshark'] });
 const tools = base.ok ? hl7ToolsAvailable() : base;
 let skip: string | false = tools.ok ? false : (tools.why ?? 'unavailable');
