@@ -18,17 +18,23 @@ FIELDS_MSH = [3, 4, 5, 6]
 def text(raw):
     if raw.startswith(b"\xef\xbb\xbf"):
         raw = raw[3:]
-    s = raw.decode("latin-1")
-    enc = "latin-1" if "8859/1" in s.split("\n")[0].split("\r")[0] else "utf-8"
-    return raw.decode(enc, errors="replace").replace("\r\n", "\r").replace("\n", "\r").strip("\r")
+    # MSH-18 '8859/1' means Latin-1; undeclared text is UTF-8 unless it is not valid UTF-8 (then Latin-1)
+    first = raw.decode("latin-1").split("\n")[0].split("\r")[0]
+    try:
+        s = raw.decode("latin-1" if "8859/1" in first else "utf-8")
+    except UnicodeDecodeError:
+        s = raw.decode("latin-1")
+    return s.replace("\r\n", "\r").replace("\n", "\r").strip("\r")
 
 
 def rep_count(seg, n):
     if n >= len(seg):
         return 0
     f = seg[n]
+    if str(f) == "":
+        return 0
     if isinstance(f, str):
-        return 1 if f else 0
+        return 1
     return len(f)
 
 
