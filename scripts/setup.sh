@@ -13,6 +13,10 @@ APT_PACKAGES=(
   tcpreplay          # tcprewrite: VLAN tags and address rewriting for fixtures and bench
   iproute2           # ip netns / veth / bridge for the testbed
   ethtool            # turns off segmentation offloads so frames look like a wire
+  python3-hl7        # MLLP peer (mllp_send, asyncio server) and an independent HL7 reading
+  dnsmasq-base       # DHCP server for the DHCP testbed
+  busybox            # udhcpc: one DHCP client
+  isc-dhcp-client    # dhclient: another DHCP client
 )
 
 missing=()

@@ -279,7 +279,22 @@ export class Inventory {
     for (const h of members) for (const [k, e] of h.equipment) equipment.set(k, e);
     const isArchive = equipment.size > 1;
     const credited = new Map<string, EvidenceEntry>();
-    for (const h of members) for (const [k, e] of h.evidence) credited.set(k, e);
+    for (const h of members) {
+      for (const [k, e] of h.evidence) {
+        const prev = credited.get(k);
+        // The same observation under two addresses of one device: one row.
+        credited.set(
+          k,
+          prev
+            ? {
+                ev: { ...prev.ev, count: prev.ev.count + e.ev.count },
+                firstTs: Math.min(prev.firstTs, e.firstTs),
+                lastTs: Math.max(prev.lastTs, e.lastTs),
+              }
+            : e,
+        );
+      }
+    }
     const put = (attribute: string, value: string | null, field: string, e: EquipmentEntry): void => {
       if (!value) return;
       credited.set(`${attribute}\0${value}\0${field}`, {
