@@ -27,7 +27,7 @@ const MDC_DEVICE_CLASSES: Array<[RegExp, string]> = [
   [/^MDC_DEV_ANALY_PRESS_BLD/, 'blood-pressure-monitor'],
   [/^MDC_DEV_ANALY_GLUCOSE|^MDC_DEV_SPEC_PROFILE_GLUCOSE/, 'glucose-meter'],
   [/^MDC_DEV_SPEC_PROFILE_PULS_OXIM/, 'pulse-oximeter'],
-  [/^MDC_DEV_SPEC_PROFILE_BPM/, 'blood-pressure-monitor'],
+  [/^MDC_DEV_SPEC_PROFILE_BP/, 'blood-pressure-monitor'],
   [/^MDC_DEV_SPEC_PROFILE_SCALE/, 'weighing-scale'],
   [/^MDC_DEV_SPEC_PROFILE_HF/, 'fitness-monitor'],
   [/^MDC_DEV_ANALY_ECG|^MDC_DEV_ECG/, 'ecg-monitor'],
@@ -132,8 +132,10 @@ export class Hl7Observer {
         self('reportedEquipmentId', eq.namespace ? `${eq.id} (${eq.namespace})` : eq.id, `${eq.source} equipment instance identifier`, 'medium');
         continue;
       }
+      // The MDC mnemonic (MDC_DEV_...) when the message gives one, else the numeric code.
+      const mdc = eq.mdcText || eq.mdcCode;
       if (id === ownEui) {
-        if (eq.mdcCode) self('mdcCode', eq.mdcCode, `OBX-3 device code on ${eq.source}`);
+        if (mdc) self('mdcCode', mdc, `OBX-3 device code on ${eq.source}`);
         continue;
       }
       reported++;
@@ -146,16 +148,18 @@ export class Hl7Observer {
       inv.observeDevice(dev, 'equipmentId', id, s(`${eq.source} equipment instance identifier (EUI-64)`), from.ip);
       inv.observeDevice(dev, 'role', 'hl7-reported-device', s(`reported in ${eq.source} by ${from.ip}`), from.ip);
       if (eq.namespace) inv.observeDevice(dev, 'hl7EquipmentNamespace', eq.namespace, s(`${eq.source} namespace id`, 'medium'), from.ip);
-      if (eq.mdcCode) {
-        inv.observeDevice(dev, 'mdcCode', eq.mdcCode, s(`OBX-3 device code on ${eq.source}`), from.ip);
-        const cls = mdcDeviceClass(eq.mdcCode);
-        if (cls) inv.observeDevice(dev, 'deviceClass', cls, s(`IEEE 11073 ${eq.mdcCode}`, 'medium'), from.ip);
+      if (mdc) {
+        inv.observeDevice(dev, 'mdcCode', mdc, s(`OBX-3 device code on ${eq.source}`), from.ip);
+        const cls = mdcDeviceClass(mdc);
+        if (cls) inv.observeDevice(dev, 'deviceClass', cls, s(`IEEE 11073 ${mdc}`, 'medium'), from.ip);
       }
       if (eq.udi) inv.observeDevice(dev, 'udi', eq.udi, s('PRT-16 UDI'), from.ip);
       if (eq.serialNumber) inv.observeDevice(dev, 'serialNumber', eq.serialNumber, s('PRT-20 device serial number'), from.ip);
     }
     if (reported > 0) self('role', 'hl7-gateway', `reports ${reported} device(s) by EUI-64 in OBX-18/PRT-10`);
+    const tied = new Set(e.equipment.flatMap((eq) => [eq.mdcText, eq.mdcCode]).filter(Boolean));
     for (const code of e.deviceTypeCodes) {
+      if (tied.has(code)) continue; // describes a device named in OBX-18, not the sender
       self('mdcCode', code, 'OBX-3 device type code', 'medium');
       const cls = mdcDeviceClass(code);
       if (cls && reported === 0) self('deviceClass', cls, `IEEE 11073 ${code}`, 'medium');

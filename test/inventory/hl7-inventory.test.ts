@@ -25,6 +25,8 @@ t.test('a gateway reporting bedside devices by EUI-64', async (t) => {
   t.ok(gw, 'the gateway host is a device');
   t.ok(gw!.roles.includes('hl7-gateway'));
   t.ok(gw!.hl7!.equipmentIds.includes('00A0C9FFFE010203'), "the gateway's own EUI-64 (MSH-3) is its own");
+  t.same(gw!.hl7!.mdcCodes, [], "the devices' codes are not the gateway's");
+  t.equal(gw!.deviceClass, 'device-gateway');
   const behind = r.devices.filter((d) => d.id.startsWith('eui64:'));
   t.same(
     behind.map((d) => d.id).sort(),
@@ -37,6 +39,8 @@ t.test('a gateway reporting bedside devices by EUI-64', async (t) => {
     t.same(d.hl7!.equipmentIds, [d.id.slice(6)]);
     t.equal(d.macVendor, lookupVendor(d.id.slice(6)).vendor, `${d.id} vendor from its EUI-64's OUI`);
     t.ok(d.evidence.some((e) => e.attribute === 'equipmentId' && /OBX-18/.test(e.field)), 'evidence names OBX-18');
+    t.same(d.hl7!.mdcCodes, ['MDC_DEV_SPEC_PROFILE_BP'], 'the OBX-3 device code of its OBX');
+    t.equal(d.deviceClass, 'blood-pressure-monitor');
   }
 });
 
