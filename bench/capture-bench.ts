@@ -45,13 +45,15 @@ function measure(name: string, cmd: string[], packets: number, bytes: number): R
   };
 }
 
+/** The committed testbed captures (DICOM, HL7, DHCP), less the PHI canaries. */
 function fixtures(): string[] {
-  const dir = join(root, 'test', 'fixtures', 'dicom');
-  if (!existsSync(dir)) throw new Error(`no fixtures in ${dir}: record them with scripts/testbed/record-fixtures.sh`);
-  return readdirSync(dir)
-    .filter((f) => f.endsWith('.pcap') && !f.startsWith('phi'))
-    .sort()
-    .map((f) => join(dir, f));
+  const out: string[] = [];
+  for (const sub of ['dicom', 'hl7', 'dhcp']) {
+    const dir = join(root, 'test', 'fixtures', sub);
+    if (!existsSync(dir)) throw new Error(`no fixtures in ${dir}: record them with scripts/testbed/record-*.sh`);
+    for (const f of readdirSync(dir).sort()) if (f.endsWith('.pcap') && !f.startsWith('phi')) out.push(join(dir, f));
+  }
+  return out;
 }
 
 interface Workload {

@@ -4,12 +4,12 @@
  * and the inventory many different devices.
  *
  * Copy i belongs to address group g = i % groups: each testbed host
- * 192.0.2.X (X < 64) becomes 198.(18 + (g >> 10)).((g >> 2) & 255).(X + 64 * (g & 3))
- * (RFC 2544's benchmarking range; the file is never replayed onto a network),
- * and bytes 3-4 of every MAC become g. Copies of one group are the same
- * devices talking again later: timestamps are shifted so every copy follows
- * the previous one. IPv4/TCP/UDP checksums are fixed incrementally (RFC 1624).
- * Up to 2048 groups.
+ * 192.0.2.X becomes 198.(18 + (g >> 8)).(g & 255).X (RFC 2544's benchmarking
+ * range; the file is never replayed onto a network), and bytes 3-4 of every
+ * MAC become g. Copies of one group are the same devices talking again
+ * later: timestamps are shifted so every copy follows the previous one.
+ * IPv4/TCP/UDP checksums are fixed incrementally (RFC 1624). Addresses inside
+ * payloads (DHCP yiaddr) are left alone. Up to 512 groups.
  */
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { pcapHeader, readPcap } from '../scripts/lib/pcap-file.js';
@@ -44,13 +44,12 @@ function rewriteFrame(frame: Buffer, group: number): void {
   const l4 = off + ihl;
   const words: Array<[number, number]> = [];
   for (const a of [off + 12, off + 16]) {
-    if (frame[a] === 192 && frame[a + 1] === 0 && frame[a + 2] === 2 && frame[a + 3] < 64) {
+    if (frame[a] === 192 && frame[a + 1] === 0 && frame[a + 2] === 2) {
       const o1 = frame.readUInt16BE(a);
       const o2 = frame.readUInt16BE(a + 2);
       frame[a] = 198;
-      frame[a + 1] = 18 + (group >> 10);
-      frame[a + 2] = (group >> 2) & 0xff;
-      frame[a + 3] += 64 * (group & 3);
+      frame[a + 1] = 18 + hi;
+      frame[a + 2] = lo;
       words.push([o1, frame.readUInt16BE(a)], [o2, frame.readUInt16BE(a + 2)]);
     }
   }
@@ -71,7 +70,7 @@ function rewriteFrame(frame: Buffer, group: number): void {
  * through `groups` address groups. Returns packets and bytes written.
  */
 export function makeBenchCapture(inputs: string[], out: string, copies: number, groups = copies): { packets: number; bytes: number } {
-  if (groups < 1 || groups > 2048) throw new Error('groups must be 1..2048');
+  if (groups < 1 || groups > 512) throw new Error('groups must be 1..512');
   const sources = inputs.map(readPcap);
   const linkType = sources[0].linkType;
   if (sources.some((s) => s.linkType !== linkType)) throw new Error('inputs must share one link type');

@@ -1,0 +1,65 @@
+/**
+ * HL7 tokenizer + extraction throughput beside hl7-standard, same message,
+ * same run. Message: shared/data/hl7/ipf_continua_wan_glucose.hl7 (IHE
+ * PCD-01 based Continua WAN ORU^R01, 1174 bytes, CRLF), falling back to a
+ * built PCD-01 message of similar size when the corpus is absent.
+ *
+ *   npx tsx bench/hl7-bench.ts
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { extractMessages } from '../protocols/hl7/extract.js';
+import { tokenizeMessage } from '../protocols/hl7/tokenizer.js';
+import { createHl7Analyzer } from '../protocols/hl7/stream.js';
+
+const require = createRequire(import.meta.url);
+const HL7Standard = require('hl7-standard') as new (raw: string) => { transform(): void; get(p: string): unknown };
+
+const FILE = '/work/shared/data/hl7/ipf_continua_wan_glucose.hl7';
+const msg: Buffer = existsSync(FILE)
+  ? readFileSync(FILE)
+  : Buffer.from(
+      [
+        'MSH|^~\\&|AcmeInc^ACDE48234567ABCD^EUI-64|SendFac|RecApp|RecFac|20240101120000||ORU^R01^ORU_R01|MSG1|P|2.6|||NE|AL||UNICODE UTF-8|||IHE PCD ORU-R01 2006^HL7^1.3.6.1.4.1.19376.1.6.1.1.1^ISO',
+        'PID|||123^^^H^PI||Doe^John',
+        'OBR|1|AB12345^AcmeAHDInc^ACDE48234567ABCD^EUI-64||528391^MDC_DEV_SPEC_PROFILE_GLUCOSE^MDC|||20240101120000',
+        ...Array.from({ length: 8 }, (_, i) => `OBX|${i + 1}|NM|160184^MDC_CONC_GLU_CAPILLARY_WHOLEBLOOD^MDC|1.0.0.${i}|${90 + i}|264274^MDC_DIM_MILLI_G_PER_DL^MDC|||||R|||20240101120000||||0123456789ABCDEF^EUI-64`),
+      ].join('\r') + '\r',
+    );
+const text = msg.toString('latin1');
+
+function time(label: string, fn: () => void, ms = 1500): { label: string; rate: number } {
+  for (let i = 0; i < 2000; i++) fn(); // warm up
+  let n = 0;
+  const start = process.hrtime.bigint();
+  const end = start + BigInt(ms) * 1_000_000n;
+  let now = start;
+  while (now < end) {
+    for (let i = 0; i < 200; i++) fn();
+    n += 200;
+    now = process.hrtime.bigint();
+  }
+  return { label, rate: n / (Number(now - start) / 1e9) };
+}
+
+let sink = 0;
+const ours = time('auscult tokenize + extract', () => {
+  const r = extractMessages(tokenizeMessage(msg));
+  sink += r.items.length;
+});
+const framed = Buffer.concat([Buffer.from([0x0b]), msg, Buffer.from([0x1c, 0x0d])]);
+const stream = createHl7Analyzer(() => sink++);
+const oursStream = time('auscult MLLP stream (frame + tokenize + extract)', () => stream.data('orig', framed, 0));
+const theirs = time('hl7-standard transform + get MSH-9', () => {
+  const h = new HL7Standard(text);
+  h.transform();
+  sink += h.get('MSH.9.1') ? 1 : 0;
+});
+
+const rows = [ours, oursStream, theirs];
+console.log(`message: ${existsSync(FILE) ? FILE : 'built PCD-01 ORU^R01'} (${msg.length} bytes)`);
+console.log('| parser | messages/s | MB/s |');
+console.log('|---|---:|---:|');
+for (const r of rows) console.log(`| ${r.label} | ${Math.round(r.rate).toLocaleString('en-US')} | ${((r.rate * msg.length) / 1e6).toFixed(1)} |`);
+console.log(`ratio tokenize+extract / hl7-standard: ${(ours.rate / theirs.rate).toFixed(1)}x (target >= 20x)`);
+if (sink < 0) console.log(sink);
