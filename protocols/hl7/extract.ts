@@ -77,6 +77,7 @@ export function extractMessages(msg: Hl7Message, partial = false): Hl7Extraction
 class Builder {
   private readonly m: Hl7MessageProjection;
   private readonly equipmentKeys = new Map<string, Hl7Equipment>();
+  private readonly seenObx18 = new Set<string>();
 
   constructor(
     private readonly msg: Hl7Message,
@@ -182,21 +183,27 @@ class Builder {
    */
   private obx(i: number): void {
     const msg = this.msg;
-    const code = value(msg, i, 3, 0, 1);
-    const text = value(msg, i, 3, 0, 2);
-    const system = value(msg, i, 3, 0, 3);
-    const subId = value(msg, i, 4);
+    // bytes are compared first: most OBX-3 are measurements and are never decoded
     const deviceLevel =
-      (text !== null && text.startsWith('MDC_DEV_')) ||
-      (system !== null && system.toUpperCase() === 'MDC' && (subId === '1' || subId === '1.0.0.0'));
-    const mdcCode = deviceLevel ? code : null;
-    const mdcText = deviceLevel ? text : null;
+      msg.componentStartsWith(i, 3, 0, 2, 1, 'MDC_DEV_') ||
+      (msg.componentStartsWith(i, 3, 0, 3, 1, 'MDC', true) &&
+        (msg.componentStartsWith(i, 4, 0, 1, 1, '1', true) || msg.componentStartsWith(i, 4, 0, 1, 1, '1.0.0.0', true)));
+    const mdcCode = deviceLevel ? value(msg, i, 3, 0, 1) : null;
+    const mdcText = deviceLevel ? value(msg, i, 3, 0, 2) : null;
+    const text = mdcText;
+    const code = mdcCode;
     if (deviceLevel) {
       const name = text ?? code;
       if (name && !this.m.deviceTypeCodes.includes(name) && this.m.deviceTypeCodes.length < HL7_MAX_LIST_ENTRIES) {
         this.m.deviceTypeCodes.push(name);
       }
     }
+    // Most OBX of a device message repeat the same OBX-18: skip a byte-identical one already read with the same code
+    const raw = msg.fieldRange(i, 18);
+    if (!raw || raw.start === raw.end) return;
+    const rawKey = `${mdcCode ?? ''}\u0000${msg.buf.toString('latin1', raw.start, Math.min(raw.end, raw.start + 512))}`;
+    if (this.seenObx18.has(rawKey)) return;
+    if (this.seenObx18.size < HL7_MAX_LIST_ENTRIES) this.seenObx18.add(rawKey);
     const reps = msg.repetitionCount(i, 18);
     for (let r = 0; r < reps; r++) {
       const ei = entity(msg, i, 18, r);

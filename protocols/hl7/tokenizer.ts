@@ -63,7 +63,17 @@ const ID_CACHE_MAX = 4096;
 /** The id reported for a line that is not a segment (bad id, free text after a stray line break). */
 export const HL7_INVALID_SEGMENT_ID = '?';
 
-const scratch = new Int32Array(MAX_FIELDS + 2);
+/** Node's Buffer has these un-typed fast paths (no encoding-name lookup); used in the hot decode path. */
+interface FastSlices {
+  latin1Slice(start: number, end: number): string;
+  utf8Slice(start: number, end: number): string;
+}
+function latin1(b: Buffer, s: number, e: number): string {
+  return (b as unknown as FastSlices).latin1Slice(s, e);
+}
+function utf8(b: Buffer, s: number, e: number): string {
+  return (b as unknown as FastSlices).utf8Slice(s, e);
+}
 
 function isUpper(c: number): boolean {
   return c >= 0x41 && c <= 0x5a;
@@ -81,7 +91,7 @@ function internId(buf: Buffer, at: number): string {
   const key = (buf[at]! << 16) | (buf[at + 1]! << 8) | buf[at + 2]!;
   const cached = ID_CACHE.get(key);
   if (cached !== undefined) return cached;
-  const id = buf.toString('latin1', at, at + 3);
+  const id = latin1(buf, at, at + 3);
   if (ID_CACHE.size < ID_CACHE_MAX) ID_CACHE.set(key, id);
   return id;
 }
@@ -102,7 +112,7 @@ export class Hl7Message {
   private readonly ids: string[] = [];
   private readonly scopeOf: number[] = [];
   private readonly scopes: Hl7Scope[] = [];
-  private readonly fieldCache: (Int32Array | undefined)[] = [];
+  private readonly fieldCache: (number[] | undefined)[] = [];
   /** Scope of the innermost FHS/BHS: BTS/FTS close a batch with the batch's delimiters. */
   private batchScope = -1;
   // result of the last range lookup (avoids allocating a tuple per lookup)
@@ -208,6 +218,24 @@ export class Hl7Message {
   }
 
   /**
+   * Does the raw value (see `componentRange`) start with the ASCII text
+   * `prefix`? Compares bytes without decoding; with `exact`, the value must
+   * be exactly `prefix`. Escaped values never match.
+   */
+  componentStartsWith(i: number, n: number, rep: number, comp: number, sub: number, prefix: string, exact = false): boolean {
+    if (!this.componentRange(i, n, rep, comp, sub)) return false;
+    const len = prefix.length;
+    if (this.re - this.rs < len || (exact && this.re - this.rs !== len)) return false;
+    const b = this.buf;
+    for (let k = 0; k < len; k++) {
+      let c = b[this.rs + k]!;
+      if (exact && c >= 0x61 && c <= 0x7a) c -= 0x20; // exact matches ignore ASCII case
+      if (c !== prefix.charCodeAt(k)) return false;
+    }
+    return true;
+  }
+
+  /**
    * Decode the escaped bytes [start, end) under `scope` (HL7 v2.5 §2.7
    * escape sequences in text). Delimiter escapes become the delimiter,
    * `\Xhh..\` becomes those bytes in the message charset, formatting
@@ -227,7 +255,7 @@ export class Hl7Message {
     }
     let text: string;
     if (!hasEsc) {
-      text = scope.encoding === 'utf8' ? b.toString('utf8', start, end) : b.toString('latin1', start, end);
+      text = scope.encoding === 'utf8' ? utf8(b, start, end) : latin1(b, start, end);
     } else {
       const bytes = unescapeBytes(b, start, end, scope.delimiters);
       text = bytes.toString(scope.encoding);
@@ -235,7 +263,7 @@ export class Hl7Message {
       return text;
     }
     // Undeclared charset: UTF-8 unless the bytes are not UTF-8 (then the sender meant a single-byte set)
-    if (!scope.charsetDeclared && text.includes('\uFFFD') && !hasReplacementChar(b, start, end)) text = b.toString('latin1', start, end);
+    if (!scope.charsetDeclared && text.includes('\uFFFD') && !hasReplacementChar(b, start, end)) text = latin1(b, start, end);
     return text;
   }
 
@@ -246,7 +274,7 @@ export class Hl7Message {
   }
 
   /** Field start offsets of segment `i`: piece k spans [f[k], f[k+1]-1). Cached. */
-  private fields(i: number): Int32Array | null {
+  private fields(i: number): number[] | null {
     if (i < 0 || i >= this.ids.length) return null;
     const cached = this.fieldCache[i];
     if (cached) return cached;
@@ -254,13 +282,11 @@ export class Hl7Message {
     const sep = this.scope(i).delimiters.field;
     const s = this.starts[i]!;
     const e = this.ends[i]!;
-    let n = 0;
-    scratch[n++] = s;
-    for (let p = s; p < e && n <= MAX_FIELDS; p++) {
-      if (b[p] === sep) scratch[n++] = p + 1;
+    const f = [s];
+    for (let p = s; p < e && f.length <= MAX_FIELDS; p++) {
+      if (b[p] === sep) f.push(p + 1);
     }
-    scratch[n++] = e + 1;
-    const f = scratch.slice(0, n);
+    f.push(e + 1);
     this.fieldCache[i] = f;
     return f;
   }
