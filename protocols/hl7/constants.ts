@@ -67,3 +67,10 @@ export const HL7_CHARSETS: Readonly<Record<string, 'latin1' | 'utf8'>> = {
 
 /** IEEE EUI-64 as 16 hex digits (IHE PCD TF-2 Appendix: equipment identifiers). */
 export const HL7_EUI64_TYPE = 'EUI-64';
+
+/**
+ * Issue prefix for a declared MSH-18 character set we do not decode. Not
+ * malformed input (the message is valid; we read it as UTF-8): reported as
+ * an 'unsupported-charset' anomaly and not counted as malformed.
+ */
+export const HL7_ISSUE_UNSUPPORTED_CHARSET = 'unsupported-charset';

@@ -5,7 +5,7 @@
  * of the stream still yields what its header said, marked `partial`.
  */
 import type { Direction, EndReason, StreamAnalyzer } from '../common/analyzer.js';
-import { HL7_DEFAULT_MAX_FRAME_BYTES, HL7_HEADER_SEGMENTS, HL7_UTF8_BOM } from './constants.js';
+import { HL7_DEFAULT_MAX_FRAME_BYTES, HL7_HEADER_SEGMENTS, HL7_ISSUE_UNSUPPORTED_CHARSET, HL7_UTF8_BOM } from './constants.js';
 import type { Hl7Event, Hl7StreamStats } from './events.js';
 import { extractMessages } from './extract.js';
 import { MllpFramer, type MllpCut } from './mllp.js';
@@ -93,6 +93,10 @@ class Hl7Stream implements StreamAnalyzer {
     }
     const { items, issues } = extractMessages(tokenizeMessage(body), cut !== null);
     for (const detail of issues) {
+      if (detail.startsWith(`${HL7_ISSUE_UNSUPPORTED_CHARSET}: `)) {
+        this.anomaly(dir, HL7_ISSUE_UNSUPPORTED_CHARSET, detail.slice(HL7_ISSUE_UNSUPPORTED_CHARSET.length + 2));
+        continue;
+      }
       this.stats.malformed++;
       this.anomaly(dir, 'malformed', detail);
     }

@@ -12,6 +12,7 @@ import {
   HL7_CHARSETS,
   HL7_DEFAULT_FIELD_SEPARATOR,
   HL7_HEADER_SEGMENTS,
+  HL7_ISSUE_UNSUPPORTED_CHARSET,
   HL7_TRAILER_SEGMENTS,
   HL7_UTF8_BOM,
 } from './constants.js';
@@ -431,7 +432,7 @@ export class Hl7Message {
       scope.encoding = enc;
       scope.charsetDeclared = true;
     } else {
-      this.issues.push('MSH-18 names a character set this tokenizer does not decode; read as UTF-8');
+      this.issues.push(`${HL7_ISSUE_UNSUPPORTED_CHARSET}: MSH-18 names a character set this tokenizer does not decode; read as UTF-8`);
     }
   }
 }
