@@ -92,6 +92,11 @@ export class DicomObserver {
           break;
         }
         this.stats.equipmentCredited++;
+        if (e.patientModulePresent) {
+          // We could read this dataset, so the association was not encrypted:
+          // patient data crossed the network in clear (the values were never read).
+          self('dicomPatientDataCleartext', `to ${to.ip}`, 'patient module (group 0010) present in a dataset on an unencrypted association', 'high');
+        }
         inv.equipment(
           from.ip,
           from.mac,

@@ -108,6 +108,10 @@ export class Hl7Observer {
       other('hl7ReceivedFrom', from.ip, 'MLLP peer of messages received', 'medium');
       if (e.messageType) other('hl7MessageTypeReceived', e.messageType, 'MSH-9 of messages received', 'medium');
     }
+    if (e.patientDataPresent) {
+      // MLLP we can parse is cleartext: the patient segments crossed the network unencrypted.
+      self('hl7PatientDataCleartext', `to ${to.ip}`, 'patient segments (PID/PV1/...) present in a message sent over plain MLLP', 'high');
+    }
     self('hl7SendingApplication', hdText(e.sendingApplication), 'MSH-3 sending application');
     self('hl7SendingFacility', hdText(e.sendingFacility), 'MSH-4 sending facility');
     other('hl7ReceivingApplication', hdText(e.receivingApplication), 'MSH-5 receiving application', 'medium');
