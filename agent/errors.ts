@@ -22,6 +22,28 @@ export const ERRORS = {
     hint: 'auscult decodes Ethernet (with VLAN tags), Linux cooked (SLL, SLL2), raw IP and loopback captures',
   },
   AUSCULT_ERR_CAPTURE_FAILED: { exit: 70, hint: 'libpcap reported an error; the message above says which' },
+  AUSCULT_ERR_BAD_RULE_PACK: {
+    exit: 65,
+    hint: 'the fingerprint rule pack does not validate against rules/fingerprint/rule-pack.schema.json; the message lists each problem',
+  },
+  AUSCULT_ERR_KB_UNREADABLE: { exit: 66, hint: 'check the path and permissions; auscult kb import takes JSON files or folders of them' },
+  AUSCULT_ERR_KB_FILE_TOO_LARGE: {
+    exit: 65,
+    hint: 'knowledge-base documents are at most 256 MiB; split the file or check it is the right one',
+  },
+  AUSCULT_ERR_KB_NOT_JSON: { exit: 65, hint: 'the file is not valid JSON; the message says where it breaks (was it cut short while downloading?)' },
+  AUSCULT_ERR_KB_UNKNOWN_FORMAT: {
+    exit: 65,
+    hint: 'auscult kb import reads CSAF 2.0 advisories and VEX, CycloneDX 1.2–1.6 and SPDX 2.2/2.3 JSON SBOMs, and the CISA KEV catalog',
+  },
+  AUSCULT_ERR_KB_INVALID_DOCUMENT: {
+    exit: 65,
+    hint: 'the document breaks the rules of its format (listed above, with JSON paths); fix it or ask its publisher for a corrected one',
+  },
+  AUSCULT_ERR_KB_DATABASE: {
+    exit: 74,
+    hint: 'the knowledge-base file cannot be opened or written; check --db (or AUSCULT_KB), its folder and permissions, and that it is an auscult KB',
+  },
   AUSCULT_ERR_INTERNAL: { exit: 70, hint: 'this is a bug in auscult; please report it with the command line used' },
 } as const;
 

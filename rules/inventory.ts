@@ -78,6 +78,12 @@ export interface DhcpBlock {
 
 export interface DeviceRecord {
   id: string;
+  /**
+   * What the fingerprint rules conclude the device is (normalised vendor,
+   * product, version, class, CPE/purl, confidence and why); null when no
+   * rule or known vendor applies. Absent in inventories from before issue 4.
+   */
+  identity?: import('./types.js').DeviceIdentity | null;
   ip: string | null;
   mac: string | null;
   macVendor: string | null;
@@ -115,6 +121,6 @@ export interface InventoryStats {
 
 export interface InventoryReport {
   devices: DeviceRecord[];
-  findings: unknown[];
+  findings: import('./types.js').Finding[];
   stats: InventoryStats;
 }

@@ -9,8 +9,9 @@ const COLUMNS: Array<{ title: string; get: (d: DeviceRecord) => string; max: num
   { title: 'MAC VENDOR', get: (d) => d.macVendor ?? '-', max: 24 },
   { title: 'CLASS', get: (d) => d.deviceClass ?? '-', max: 20 },
   { title: 'ROLES', get: (d) => d.roles.join(',') || '-', max: 32 },
-  { title: 'MANUFACTURER', get: (d) => d.manufacturer ?? '-', max: 26 },
-  { title: 'MODEL', get: (d) => d.model ?? '-', max: 22 },
+  // The normalised identity from the rule pack when there is one, else what the device said.
+  { title: 'VENDOR', get: (d) => d.identity?.vendor ?? d.manufacturer ?? '-', max: 26 },
+  { title: 'PRODUCT', get: (d) => d.identity?.product ?? d.model ?? '-', max: 22 },
   { title: 'SOFTWARE', get: (d) => d.softwareVersions.join(' / ') || '-', max: 26 },
   { title: 'NAMES', get: names, max: 40 },
   { title: 'IMPLEMENTATION', get: (d) => d.dicom?.implementationVersionName ?? '-', max: 20 },
@@ -55,7 +56,7 @@ export function formatTable(report: InventoryReport): string {
   }
   if (report.findings.length > 0) {
     out.push('');
-    out.push(`${report.findings.length} finding(s); use --format json for details`);
+    out.push(...formatFindings(report));
   }
   if (report.devices.some((d) => d.macLocallyAdministered)) {
     out.push('');
@@ -68,4 +69,33 @@ export function formatTable(report: InventoryReport): string {
       `${s.malformed} malformed, ${s.gaps} gaps, ${s.capHits} cap hits`,
   );
   return out.join('\n') + '\n';
+}
+
+const SEVERITY_ORDER = ['critical', 'high', 'medium', 'low', 'unknown', 'none'];
+
+/** Findings, riskiest first: known-exploited, then severity, then CVSS. */
+export function formatFindings(report: InventoryReport): string[] {
+  const devices = new Map(report.devices.map((d) => [d.id, d]));
+  const rows = [...report.findings].sort(
+    (a, b) =>
+      Number(!!b.kev) - Number(!!a.kev) ||
+      SEVERITY_ORDER.indexOf(a.severity) - SEVERITY_ORDER.indexOf(b.severity) ||
+      (b.cvss?.baseScore ?? 0) - (a.cvss?.baseScore ?? 0) ||
+      a.deviceId.localeCompare(b.deviceId),
+  );
+  const out = [`FINDINGS (${rows.length}, riskiest first)`];
+  for (const f of rows) {
+    const d = devices.get(f.deviceId);
+    const where = d?.ip ?? f.deviceId;
+    const tags = [
+      f.severity.toUpperCase(),
+      f.status.replace('_', ' '),
+      f.cvss ? `CVSS ${f.cvss.baseScore}` : null,
+      f.kev ? `KEV${f.kev.knownRansomwareCampaignUse === 'Known' ? '+ransomware' : ''}${f.kev.dueDate ? ` due ${f.kev.dueDate}` : ''}` : null,
+    ].filter(Boolean);
+    const ids = [...f.advisoryIds, ...f.cves.slice(0, 4), f.cves.length > 4 ? `+${f.cves.length - 4} CVEs` : null].filter(Boolean).join(' ');
+    out.push(`- [${tags.join(', ')}] ${where}: ${clip(f.title, 90)}${ids ? ` (${ids})` : ''}`);
+    out.push(`    ${clip(f.explanation.summary, 240)}`);
+  }
+  return out;
 }

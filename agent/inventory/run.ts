@@ -4,11 +4,18 @@
 import { Capture } from '../capture/capture.js';
 import { AuscultError } from '../errors.js';
 import { Pipeline, type PipelineOptions } from '../pipeline.js';
+import type { RulePack } from '../../rules/fingerprint/index.js';
+import type { KnowledgeBase } from '../../rules/types.js';
+import { enrichReport } from './enrich.js';
 import type { InventoryReport } from './types.js';
 
 export interface RunInventoryOptions extends PipelineOptions {
   file: string;
   filter?: string;
+  /** Knowledge base to correlate against (findings); without it, only behaviour exposures. */
+  kb?: KnowledgeBase | null;
+  /** Fingerprint rule pack (default: the seed pack). */
+  pack?: RulePack;
 }
 
 export interface RunInventoryResult {
@@ -38,7 +45,7 @@ export async function runInventory(opts: RunInventoryOptions): Promise<RunInvent
     if (!(err instanceof AuscultError)) throw err;
     error = err;
   }
-  const report = pipeline.finish();
+  const report = enrichReport(pipeline.finish(), { kb: opts.kb, pack: opts.pack });
   if (error) report.stats.readError = { code: error.code, message: error.message };
   return { report, error };
 }
