@@ -48,6 +48,39 @@ export const HL7_PATIENT_SEGMENTS: ReadonlySet<string> = new Set([
   'PID', 'PD1', 'NK1', 'PV1', 'PV2', 'IN1', 'IN2', 'IN3', 'GT1', 'MRG', 'DB1', 'ACC', 'AL1', 'DG1', 'PDA', 'ARV',
 ]);
 
+/**
+ * Segment ids defined by HL7 v2.3 through v2.8.2 (Appendix A of each
+ * version), with the v2.9 additions so that newer senders are not flagged.
+ * Withdrawn ids (QRD, QRF, URD, URS, EQL, ERQ, SPR, VTQ) stay: v2.3-v2.6
+ * traffic still carries them. A line whose id is neither in this set nor a
+ * Z-segment (HL7 v2.5 §2.11.2, `HL7_Z_SEGMENT`) is reported as '?': it is
+ * most likely free text after a stray line break, and its first three
+ * characters are not to be echoed.
+ */
+export const HL7_SEGMENT_IDS: ReadonlySet<string> = new Set([
+  // v2.3 (chapters 2-11)
+  'ACC', 'ADD', 'AIG', 'AIL', 'AIP', 'AIS', 'AL1', 'APR', 'ARQ', 'AUT', 'BHS', 'BLG', 'BTS', 'CDM', 'CM0', 'CM1',
+  'CM2', 'CSP', 'CSR', 'CSS', 'CTD', 'CTI', 'DB1', 'DG1', 'DRG', 'DSC', 'DSP', 'EQL', 'ERQ', 'ERR', 'EVN', 'FAC',
+  'FHS', 'FT1', 'FTS', 'GOL', 'GT1', 'IN1', 'IN2', 'IN3', 'LCC', 'LCH', 'LDP', 'LOC', 'LRL', 'MFA', 'MFE', 'MFI',
+  'MRG', 'MSA', 'MSH', 'NCK', 'NK1', 'NPU', 'NSC', 'NST', 'NTE', 'OBR', 'OBX', 'ODS', 'ODT', 'OM1', 'OM2', 'OM3',
+  'OM4', 'OM5', 'OM6', 'ORC', 'PCR', 'PD1', 'PDC', 'PEO', 'PES', 'PID', 'PR1', 'PRA', 'PRB', 'PRC', 'PRD', 'PSH',
+  'PTH', 'PV1', 'PV2', 'QAK', 'QRD', 'QRF', 'RDF', 'RDT', 'RF1', 'RGS', 'ROL', 'RQ1', 'RQD', 'RXA', 'RXC', 'RXD',
+  'RXE', 'RXG', 'RXO', 'RXR', 'SCH', 'SPR', 'STF', 'TXA', 'UB1', 'UB2', 'URD', 'URS', 'VAR', 'VTQ',
+  // v2.4-v2.6
+  'ABS', 'ADJ', 'AFF', 'ARV', 'BLC', 'BPO', 'BPX', 'BTX', 'CER', 'CNS', 'CON', 'DMI', 'ECD', 'ECR', 'EDU', 'EQP',
+  'EQU', 'GP1', 'GP2', 'IAM', 'IIM', 'ILT', 'INV', 'IPC', 'IPR', 'ISD', 'ITM', 'IVC', 'IVT', 'LAN', 'NDS', 'OM7',
+  'ORG', 'OVR', 'PCE', 'PDA', 'PKG', 'PMT', 'PSG', 'PSL', 'PSS', 'PYE', 'QID', 'QPD', 'QRI', 'RCP', 'REL', 'RFI',
+  'RMI', 'SAC', 'SCD', 'SCP', 'SDD', 'SFT', 'SID', 'SLT', 'SPM', 'STZ', 'TCC', 'TCD', 'TQ1', 'TQ2', 'UAC', 'VND',
+  // v2.7-v2.8.2
+  'BUI', 'CDO', 'DON', 'DPS', 'IAR', 'MCP', 'OH1', 'OH2', 'OH3', 'OH4', 'OMC', 'PAC', 'PM1', 'PRT', 'RXV', 'SGH',
+  'SGT', 'SHP',
+  // v2.9
+  'CTR', 'DEV', 'DST', 'GSC', 'GSP', 'GSR',
+]);
+
+/** HL7 v2.5 §2.11.2: locally defined segments are named Z followed by two letters or digits. */
+export const HL7_Z_SEGMENT = /^Z[A-Z0-9]{2}$/;
+
 /** HL7 v2.5 §2.15.8 MSA-1 acknowledgment codes (original and enhanced mode). */
 export const HL7_ACK_CODES: ReadonlySet<string> = new Set(['AA', 'AE', 'AR', 'CA', 'CE', 'CR']);
 

@@ -32,12 +32,11 @@ export function plausibleFrameStart(buf: Buffer, off: number, strict = false): P
     p += 3;
   }
   // the segment id, checked byte by byte so a short buffer can still say no
-  let alive = HEADERS.length;
   for (let k = 0; k < 3; k++) {
     if (p + k >= buf.length) return 'need-more';
-    alive = 0;
-    for (const h of HEADERS) if (buf.subarray(p, p + k + 1).equals(h.subarray(0, k + 1))) alive++;
-    if (alive === 0) return 'no-match';
+    let alive = false;
+    for (const h of HEADERS) if (startsWithPrefix(buf, p, h, k + 1)) alive = true;
+    if (!alive) return 'no-match';
   }
   p += 3;
   if (p >= buf.length) return 'need-more';
@@ -47,6 +46,12 @@ export function plausibleFrameStart(buf: Buffer, off: number, strict = false): P
   if (p >= buf.length) return strict ? 'need-more' : 'match';
   const comp = buf[p]!;
   return isPlausibleDelimiter(comp) && comp !== sep ? 'match' : 'no-match';
+}
+
+/** Do the `n` bytes of `buf` at `at` equal the first `n` bytes of `h`? */
+function startsWithPrefix(buf: Buffer, at: number, h: Buffer, n: number): boolean {
+  for (let k = 0; k < n; k++) if (buf[at + k] !== h[k]) return false;
+  return true;
 }
 
 /** Probe: is this direction HL7 v2 over MLLP? 'need-more' below 5 bytes (start block, id, separator). */

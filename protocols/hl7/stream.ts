@@ -102,7 +102,11 @@ class Hl7Stream implements StreamAnalyzer {
     }
     for (const item of items) {
       if (item.type === 'hl7.message') this.stats.messages++;
-      this.emit({ ...item, ts: this.ts, dir } as Hl7Event);
+      // the projection is this call's own: stamp it rather than copy all its fields into a new event
+      const event = item as typeof item & { ts: number; dir: Direction };
+      event.ts = this.ts;
+      event.dir = dir;
+      this.emit(event as Hl7Event);
     }
   }
 

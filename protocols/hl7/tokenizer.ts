@@ -11,9 +11,8 @@
 import {
   HL7_CHARSETS,
   HL7_DEFAULT_FIELD_SEPARATOR,
-  HL7_HEADER_SEGMENTS,
   HL7_ISSUE_UNSUPPORTED_CHARSET,
-  HL7_TRAILER_SEGMENTS,
+  HL7_SEGMENT_IDS,
   HL7_UTF8_BOM,
 } from './constants.js';
 
@@ -46,8 +45,11 @@ export interface Hl7Scope {
 
 /** Largest number of fields located in one segment; the rest stays in the last field. */
 const MAX_FIELDS = 1024;
+/** Field bytes scanned in JS before the rest of a long field is searched with the native `indexOf`. */
+const SHORT_FIELD_BYTES = 48;
 const CR = 0x0d;
 const LF = 0x0a;
+const LETTER_Z = 0x5a;
 
 const DEFAULT_DELIMITERS: Hl7Delimiters = Object.freeze({
   field: HL7_DEFAULT_FIELD_SEPARATOR,
@@ -58,11 +60,16 @@ const DEFAULT_DELIMITERS: Hl7Delimiters = Object.freeze({
   truncation: -1,
 });
 
-/** Segment ids interned by their three bytes, so tokenizing allocates no strings for them. */
-const ID_CACHE = new Map<number, string>();
-const ID_CACHE_MAX = 4096;
-/** The id reported for a line that is not a segment (bad id, free text after a stray line break). */
+/** The id reported for a line that is not a segment (unknown id, free text after a stray line break). */
 export const HL7_INVALID_SEGMENT_ID = '?';
+
+/**
+ * Segment ids by their three bytes, so tokenizing allocates no strings for
+ * them: the standard ids from the start, Z-segments as they are first seen
+ * (at most 36 * 36 of them).
+ */
+const ID_BY_KEY = new Map<number, string>();
+for (const id of HL7_SEGMENT_IDS) ID_BY_KEY.set(idKey(id.charCodeAt(0), id.charCodeAt(1), id.charCodeAt(2)), id);
 
 /** Node's Buffer has these un-typed fast paths (no encoding-name lookup); used in the hot decode path. */
 interface FastSlices {
@@ -88,19 +95,50 @@ export function isPlausibleDelimiter(c: number): boolean {
   return c > 0x20 && c < 0x7f && !isIdChar(c) && !(c >= 0x61 && c <= 0x7a);
 }
 
-function internId(buf: Buffer, at: number): string {
-  const key = (buf[at]! << 16) | (buf[at + 1]! << 8) | buf[at + 2]!;
-  const cached = ID_CACHE.get(key);
-  if (cached !== undefined) return cached;
+function idKey(a: number, b: number, c: number): number {
+  return (a << 16) | (b << 8) | c;
+}
+
+/**
+ * The segment id whose three bytes start at `at`, when it is a standard id
+ * (`HL7_SEGMENT_IDS`) or a Z-segment (`HL7_Z_SEGMENT`); null otherwise.
+ */
+function segmentIdAt(buf: Buffer, at: number): string | null {
+  const a = buf[at]!;
+  const b = buf[at + 1]!;
+  const c = buf[at + 2]!;
+  const key = idKey(a, b, c);
+  const known = ID_BY_KEY.get(key);
+  if (known !== undefined) return known;
+  if (a !== LETTER_Z || !isIdChar(b) || !isIdChar(c)) return null;
   const id = latin1(buf, at, at + 3);
-  if (ID_CACHE.size < ID_CACHE_MAX) ID_CACHE.set(key, id);
+  ID_BY_KEY.set(key, id);
   return id;
+}
+
+/**
+ * Does the raw range [start, end) of `buf` start with the ASCII text
+ * `prefix`? With `exact`, it must be exactly `prefix`, ASCII case ignored
+ * (`prefix` in upper case). Compares bytes: nothing is decoded.
+ */
+export function rangeStartsWith(buf: Buffer, start: number, end: number, prefix: string, exact = false): boolean {
+  const len = prefix.length;
+  if (end - start < len || (exact && end - start !== len)) return false;
+  for (let k = 0; k < len; k++) {
+    let c = buf[start + k]!;
+    if (exact && c >= 0x61 && c <= 0x7a) c -= 0x20;
+    if (c !== prefix.charCodeAt(k)) return false;
+  }
+  return true;
 }
 
 /**
  * One tokenized MLLP payload: a message, or a batch (FHS/BHS ... BTS/FTS)
  * holding several. Offsets point into `buf`, which the caller must keep
  * alive and unchanged while the message is used.
+ *
+ * The `select...` methods locate a raw range without allocating; read it
+ * with `selectedStart`/`selectedEnd` before the next lookup.
  */
 export class Hl7Message {
   readonly buf: Buffer;
@@ -113,10 +151,15 @@ export class Hl7Message {
   private readonly ids: string[] = [];
   private readonly scopeOf: number[] = [];
   private readonly scopes: Hl7Scope[] = [];
-  private readonly fieldCache: (number[] | undefined)[] = [];
+  /** Per segment: index in `pieces` of its first piece start; -1 until its fields are first asked for. */
+  private readonly pieceBase: number[] = [];
+  /** Per segment: piece starts located, the segment end + 1 included. */
+  private readonly pieceCount: number[] = [];
+  /** Piece start offsets of every located segment, one run each: piece k spans [p[k], p[k+1]-1). */
+  private readonly pieces: number[] = [];
   /** Scope of the innermost FHS/BHS: BTS/FTS close a batch with the batch's delimiters. */
   private batchScope = -1;
-  // result of the last range lookup (avoids allocating a tuple per lookup)
+  // the last selected range (no tuple allocated per lookup)
   private rs = 0;
   private re = 0;
 
@@ -150,14 +193,23 @@ export class Hl7Message {
     return { start: this.starts[i]!, end: this.ends[i]! };
   }
 
+  /** Start offset of the range chosen by the last successful `select...` call. */
+  get selectedStart(): number {
+    return this.rs;
+  }
+
+  /** End offset (exclusive) of the range chosen by the last successful `select...` call. */
+  get selectedEnd(): number {
+    return this.re;
+  }
+
   /**
    * Number of fields of segment `i`, counted the way the standard numbers
    * them (for MSH/FHS/BHS field 1 is the separator itself).
    */
   fieldCount(i: number): number {
-    const f = this.fields(i);
-    if (!f) return 0;
-    const pieces = f.length - 1;
+    if (this.locate(i) < 0) return 0;
+    const pieces = this.pieceCount[i]! - 1;
     return this.isHeader(i) ? pieces : pieces - 1;
   }
 
@@ -169,15 +221,21 @@ export class Hl7Message {
     return this.locateField(i, n) ? { start: this.rs, end: this.re } : null;
   }
 
+  /** `fieldRange` without the allocation: selects the raw range of field `n`; false when there is no such field. */
+  selectField(i: number, n: number): boolean {
+    return this.locateField(i, n);
+  }
+
   /** Number of repetitions of field `n` (0 when the field is absent or empty). */
   repetitionCount(i: number, n: number): number {
     if (!this.locateField(i, n) || this.rs === this.re) return 0;
-    if (this.isHeader(i) && n <= 2) return 1;
+    if (n <= 2 && this.isHeader(i)) return 1;
     const sep = this.scope(i).delimiters.repetition;
     if (sep < 0) return 1;
     let count = 1;
     const b = this.buf;
-    for (let p = this.rs; p < this.re; p++) if (b[p] === sep) count++;
+    const e = this.re;
+    for (let p = this.rs; p < e; p++) if (b[p] === sep) count++;
     return count;
   }
 
@@ -186,9 +244,9 @@ export class Hl7Message {
    * sent. MSH-1 and MSH-2 are returned verbatim. Null when absent or empty.
    */
   field(i: number, n: number): string | null {
-    if (this.isHeader(i) && n === 1) return String.fromCharCode(this.scope(i).delimiters.field);
+    if (n === 1 && this.isHeader(i)) return String.fromCharCode(this.scope(i).delimiters.field);
     if (!this.locateField(i, n) || this.rs === this.re) return null;
-    if (this.isHeader(i) && n === 2) return this.buf.toString('latin1', this.rs, this.re);
+    if (n === 2 && this.isHeader(i)) return latin1(this.buf, this.rs, this.re);
     return this.decode(this.rs, this.re, this.scope(i));
   }
 
@@ -199,7 +257,7 @@ export class Hl7Message {
    * absent or empty. `maxBytes` caps how many encoded bytes are decoded.
    */
   component(i: number, n: number, rep = 0, comp = 1, sub = 1, maxBytes = Infinity): string | null {
-    if (!this.componentRange(i, n, rep, comp, sub)) return null;
+    if (!this.selectComponent(i, n, rep, comp, sub)) return null;
     const end = this.re - this.rs > maxBytes ? this.rs + maxBytes : this.re;
     return this.decode(this.rs, end, this.scope(i));
   }
@@ -209,13 +267,61 @@ export class Hl7Message {
    * test bytes without decoding them.
    */
   componentRange(i: number, n: number, rep = 0, comp = 1, sub = 1): { start: number; end: number } | null {
-    if (!this.locateField(i, n)) return null;
-    if (this.isHeader(i) && n <= 2) return null;
+    return this.selectComponent(i, n, rep, comp, sub) ? { start: this.rs, end: this.re } : null;
+  }
+
+  /** `componentRange` without the allocation: selects the raw range of one value; false when absent or empty. */
+  selectComponent(i: number, n: number, rep = 0, comp = 1, sub = 1): boolean {
+    if (!this.locateField(i, n)) return false;
+    if (n <= 2 && this.isHeader(i)) return false;
     const d = this.scope(i).delimiters;
     if (!this.narrow(d.repetition, rep) || !this.narrow(d.component, comp - 1) || !this.narrow(d.subcomponent, sub - 1)) {
-      return null;
+      return false;
     }
-    return this.rs === this.re ? null : { start: this.rs, end: this.re };
+    return this.rs !== this.re;
+  }
+
+  /**
+   * The first `max` components of repetition `rep` (0-based) of field `n`,
+   * each cut at its first subcomponent separator, as raw [start, end) pairs
+   * written to `out` (out[2k], out[2k+1] for component k+1). Returns how
+   * many components there are (up to `max`), 0 when the field or the
+   * repetition is absent. Reads a composite (HD, EI, CWE) in one pass;
+   * empty components have start === end.
+   */
+  components(i: number, n: number, rep: number, max: number, out: number[]): number {
+    if (!this.locateField(i, n)) return 0;
+    if (n <= 2 && this.isHeader(i)) return 0;
+    const d = this.scope(i).delimiters;
+    // repetition 0 ends at the first repetition separator, found by the component scan itself
+    const repSep = rep === 0 ? d.repetition : -1;
+    if (rep !== 0 && !this.narrow(d.repetition, rep)) return 0;
+    const b = this.buf;
+    const cs = d.component;
+    const ss = d.subcomponent;
+    let e = this.re;
+    let p = this.rs;
+    let k = 0;
+    while (k < max) {
+      let q = p;
+      let cut = -1;
+      for (; q < e; q++) {
+        const c = b[q];
+        // the same precedence as narrowing by repetition, then component, then subcomponent
+        if (c === repSep) {
+          e = q;
+          break;
+        }
+        if (c === cs) break;
+        if (c === ss && cut < 0) cut = q;
+      }
+      out[2 * k] = p;
+      out[2 * k + 1] = cut < 0 ? q : cut;
+      k++;
+      if (q >= e) break;
+      p = q + 1;
+    }
+    return k;
   }
 
   /**
@@ -224,16 +330,7 @@ export class Hl7Message {
    * be exactly `prefix`. Escaped values never match.
    */
   componentStartsWith(i: number, n: number, rep: number, comp: number, sub: number, prefix: string, exact = false): boolean {
-    if (!this.componentRange(i, n, rep, comp, sub)) return false;
-    const len = prefix.length;
-    if (this.re - this.rs < len || (exact && this.re - this.rs !== len)) return false;
-    const b = this.buf;
-    for (let k = 0; k < len; k++) {
-      let c = b[this.rs + k]!;
-      if (exact && c >= 0x61 && c <= 0x7a) c -= 0x20; // exact matches ignore ASCII case
-      if (c !== prefix.charCodeAt(k)) return false;
-    }
-    return true;
+    return this.selectComponent(i, n, rep, comp, sub) && rangeStartsWith(this.buf, this.rs, this.re, prefix, exact);
   }
 
   /**
@@ -245,26 +342,27 @@ export class Hl7Message {
   decode(start: number, end: number, scope: Hl7Scope): string {
     const b = this.buf;
     const esc = scope.delimiters.escape;
+    // one pass: an escape sends the value to the slow path; pure ASCII reads the same in every charset
+    let ascii = true;
     let hasEsc = false;
-    if (esc >= 0) {
-      for (let p = start; p < end; p++) {
-        if (b[p] === esc) {
-          hasEsc = true;
-          break;
-        }
+    for (let p = start; p < end; p++) {
+      const c = b[p]!;
+      if (c === esc) {
+        hasEsc = true;
+        break;
       }
+      if (c >= 0x80) ascii = false;
     }
-    let text: string;
     if (!hasEsc) {
-      text = scope.encoding === 'utf8' ? utf8(b, start, end) : latin1(b, start, end);
-    } else {
-      const bytes = unescapeBytes(b, start, end, scope.delimiters);
-      text = bytes.toString(scope.encoding);
-      if (!scope.charsetDeclared && scope.encoding === 'utf8' && text.includes('\uFFFD')) text = bytes.toString('latin1');
+      if (ascii || scope.encoding === 'latin1') return latin1(b, start, end);
+      const text = utf8(b, start, end);
+      // Undeclared charset: UTF-8 unless the bytes are not UTF-8 (then the sender meant a single-byte set)
+      if (!scope.charsetDeclared && text.includes('\uFFFD') && !hasReplacementChar(b, start, end)) return latin1(b, start, end);
       return text;
     }
-    // Undeclared charset: UTF-8 unless the bytes are not UTF-8 (then the sender meant a single-byte set)
-    if (!scope.charsetDeclared && text.includes('\uFFFD') && !hasReplacementChar(b, start, end)) text = latin1(b, start, end);
+    const bytes = unescapeBytes(b, start, end, scope.delimiters);
+    const text = bytes.toString(scope.encoding);
+    if (!scope.charsetDeclared && scope.encoding === 'utf8' && text.includes('\uFFFD')) return bytes.toString('latin1');
     return text;
   }
 
@@ -274,32 +372,51 @@ export class Hl7Message {
     return this.scopes[this.scopeOf[i]!]?.header === i;
   }
 
-  /** Field start offsets of segment `i`: piece k spans [f[k], f[k+1]-1). Cached. */
-  private fields(i: number): number[] | null {
-    if (i < 0 || i >= this.ids.length) return null;
-    const cached = this.fieldCache[i];
-    if (cached) return cached;
+  /**
+   * Locate the field boundaries of segment `i` (once; cached). Returns the
+   * index of its first piece start in `pieces`, or -1 for no such segment.
+   */
+  private locate(i: number): number {
+    const cached = this.pieceBase[i];
+    if (cached === undefined) return -1;
+    if (cached >= 0) return cached;
     const b = this.buf;
     const sep = this.scope(i).delimiters.field;
     const s = this.starts[i]!;
     const e = this.ends[i]!;
-    const f = [s];
-    for (let p = s; p < e && f.length <= MAX_FIELDS; p++) {
-      if (b[p] === sep) f.push(p + 1);
+    const pieces = this.pieces;
+    const base = pieces.length;
+    pieces.push(s);
+    let p = s;
+    let count = 1;
+    while (count <= MAX_FIELDS) {
+      // most fields are a few bytes: a byte loop beats a native call; a long one (OBX-5 text, waveforms) is searched natively
+      let q = p;
+      const stop = e - p > SHORT_FIELD_BYTES ? p + SHORT_FIELD_BYTES : e;
+      while (q < stop && b[q] !== sep) q++;
+      if (q === stop) {
+        if (stop === e) break;
+        q = b.indexOf(sep, stop);
+        if (q < 0 || q >= e) break;
+      }
+      pieces.push(q + 1);
+      count++;
+      p = q + 1;
     }
-    f.push(e + 1);
-    this.fieldCache[i] = f;
-    return f;
+    pieces.push(e + 1);
+    this.pieceBase[i] = base;
+    this.pieceCount[i] = count + 1;
+    return base;
   }
 
   /** Sets rs/re to field `n`'s raw range. */
   private locateField(i: number, n: number): boolean {
-    const f = this.fields(i);
-    if (!f || n < 1) return false;
+    const base = this.locate(i);
+    if (base < 0 || n < 1) return false;
     const piece = this.isHeader(i) ? n - 1 : n;
-    if (piece < 1 || piece + 1 >= f.length) return false;
-    this.rs = f[piece]!;
-    this.re = f[piece + 1]! - 1;
+    if (piece < 1 || piece + 1 >= this.pieceCount[i]!) return false;
+    this.rs = this.pieces[base + piece]!;
+    this.re = this.pieces[base + piece + 1]! - 1;
     return true;
   }
 
@@ -330,102 +447,102 @@ export class Hl7Message {
     if (len >= 3 && b[0] === HL7_UTF8_BOM[0] && b[1] === HL7_UTF8_BOM[1] && b[2] === HL7_UTF8_BOM[2]) p = 3;
     this.scopes.push({ delimiters: DEFAULT_DELIMITERS, encoding: 'utf8', charsetDeclared: false, header: -1 });
     let invalid = 0;
+    // HL7 v2.5 §2.5.1: segments end with CR; LF and CRLF are accepted as sent by many systems.
+    // Each terminator kind is searched natively and the next hit kept until passed.
+    let nextCr = b.indexOf(CR, p);
+    let nextLf = b.indexOf(LF, p);
     while (p < len) {
       const c = b[p]!;
       if (c === CR || c === LF) {
         p++;
         continue;
       }
-      let q = p;
-      // HL7 v2.5 §2.5.1: segments end with CR; LF and CRLF are accepted as sent by many systems
-      while (q < len && b[q] !== CR && b[q] !== LF) q++;
-      this.addSegment(p, q);
-      if (this.ids[this.ids.length - 1] === HL7_INVALID_SEGMENT_ID) invalid++;
+      if (nextCr >= 0 && nextCr < p) nextCr = b.indexOf(CR, p);
+      if (nextLf >= 0 && nextLf < p) nextLf = b.indexOf(LF, p);
+      let q = len;
+      if (nextCr >= 0) q = nextCr;
+      if (nextLf >= 0 && nextLf < q) q = nextLf;
+      if (this.addSegment(p, q) === HL7_INVALID_SEGMENT_ID) invalid++;
       p = q;
     }
-    if (invalid > 0) this.issues.push(`${invalid} line(s) are not segments (bad segment id)`);
+    if (invalid > 0) this.issues.push(`${invalid} line(s) are not segments (unknown segment id)`);
   }
 
-  private addSegment(s: number, e: number): void {
+  private addSegment(s: number, e: number): string {
     const b = this.buf;
     const i = this.ids.length;
+    const candidate = e - s >= 3 ? segmentIdAt(b, s) : null;
     let id = HL7_INVALID_SEGMENT_ID;
-    if (e - s >= 3 && isUpper(b[s]!) && isIdChar(b[s + 1]!) && isIdChar(b[s + 2]!)) {
-      const candidate = internId(b, s);
-      if (HL7_HEADER_SEGMENTS.has(candidate) && e - s >= 4) {
-        id = candidate;
-        this.starts.push(s);
-        this.ends.push(e);
-        this.ids.push(id);
-        this.scopes.push(this.readHeader(i, s, e));
-        this.scopeOf.push(this.scopes.length - 1);
-        if (candidate !== 'MSH') this.batchScope = this.scopes.length - 1;
-        return;
+    let scope = this.scopes.length - 1;
+    if (candidate !== null) {
+      if ((candidate === 'MSH' || candidate === 'FHS' || candidate === 'BHS') && e - s >= 4) {
+        this.push(s, e, candidate, this.scopes.length);
+        const header = this.readHeader(i, candidate, s, e);
+        this.scopes.push(header);
+        if (candidate === 'MSH') this.readCharset(i, header);
+        else this.batchScope = this.scopes.length - 1;
+        return candidate;
       }
       // HL7 v2.5 §2.10.3: BTS/FTS belong to the batch, whose delimiters may differ from the last MSH's
-      const scope = HL7_TRAILER_SEGMENTS.has(candidate) && this.batchScope >= 0 ? this.batchScope : this.scopes.length - 1;
-      const sep = this.scopes[scope]!.delimiters.field;
-      if (e - s === 3 || b[s + 3] === sep) {
-        id = candidate;
-        this.starts.push(s);
-        this.ends.push(e);
-        this.ids.push(id);
-        this.scopeOf.push(scope);
-        return;
-      }
+      if ((candidate === 'BTS' || candidate === 'FTS') && this.batchScope >= 0) scope = this.batchScope;
+      if (e - s === 3 || b[s + 3] === this.scopes[scope]!.delimiters.field) id = candidate;
+      else scope = this.scopes.length - 1;
     }
+    this.push(s, e, id, scope);
+    return id;
+  }
+
+  private push(s: number, e: number, id: string, scope: number): void {
     this.starts.push(s);
     this.ends.push(e);
     this.ids.push(id);
-    this.scopeOf.push(this.scopes.length - 1);
+    this.scopeOf.push(scope);
+    this.pieceBase.push(-1);
+    this.pieceCount.push(0);
   }
 
   // HL7 v2.5 §2.14.9 MSH (and §2.15.5 FHS, §2.15.2 BHS): MSH-1 is the byte after the id, MSH-2 the encoding characters
-  private readHeader(i: number, s: number, e: number): Hl7Scope {
+  private readHeader(i: number, id: string, s: number, e: number): Hl7Scope {
     const b = this.buf;
-    const id = this.ids[i]!;
     const field = b[s + 3]!;
-    const enc: number[] = [];
+    const enc = [-1, -1, -1, -1, -1];
+    let n = 0;
     let p = s + 4;
-    while (p < e && b[p] !== field && enc.length < 5) enc.push(b[p++]!);
+    while (p < e && b[p] !== field && n < 5) enc[n++] = b[p++]!;
     if (p < e && b[p] !== field) this.issues.push(`${id}-2 has more than 5 encoding characters`);
-    if (enc.length < 4) this.issues.push(`${id}-2 declares ${enc.length} encoding characters, 4 are required`);
+    if (n < 4) this.issues.push(`${id}-2 declares ${n} encoding characters, 4 are required`);
+    let plausible = isPlausibleDelimiter(field);
+    let unique = true;
+    for (let k = 0; k < n; k++) {
+      const c = enc[k]!;
+      if (!isPlausibleDelimiter(c)) plausible = false;
+      if (c === field) unique = false;
+      for (let j = 0; j < k; j++) if (enc[j] === c) unique = false;
+    }
+    if (!plausible) this.issues.push(`${id}-1/${id}-2 declare a delimiter that is a letter, digit, space or control`);
+    if (!unique) this.issues.push(`${id}-1/${id}-2 declare the same delimiter twice`);
     const d: Hl7Delimiters = {
       field,
-      component: enc[0] ?? -1,
-      repetition: enc[1] ?? -1,
-      escape: enc[2] ?? -1,
-      subcomponent: enc[3] ?? -1,
-      truncation: enc[4] ?? -1,
+      component: enc[0]!,
+      repetition: enc[1]!,
+      escape: enc[2]!,
+      subcomponent: enc[3]!,
+      truncation: enc[4]!,
     };
-    const all = [field, ...enc];
-    if (!all.every(isPlausibleDelimiter)) this.issues.push(`${id}-1/${id}-2 declare a delimiter that is a letter, digit, space or control`);
-    if (new Set(all).size !== all.length) this.issues.push(`${id}-1/${id}-2 declare the same delimiter twice`);
-    const scope: Hl7Scope = { delimiters: d, encoding: 'utf8', charsetDeclared: false, header: i };
-    if (id === 'MSH') this.readCharset(i, scope);
-    return scope;
+    return { delimiters: d, encoding: 'utf8', charsetDeclared: false, header: i };
   }
 
   // HL7 v2.5 §2.14.9.18 MSH-18: the first repetition is the default character set of the message
   private readCharset(i: number, scope: Hl7Scope): void {
-    // the scope is not registered yet: locate MSH-18 by hand with the new delimiters
+    if (!this.locateField(i, 18)) return;
     const b = this.buf;
-    const s = this.starts[i]!;
-    const e = this.ends[i]!;
-    const sep = scope.delimiters.field;
-    let count = 0;
-    let p = s;
-    // MSH-18 is the 17th piece after 'MSH' (piece 1 is MSH-2)
-    while (p < e && count < 17) {
-      if (b[p] === sep) count++;
-      p++;
-    }
-    if (count < 17) return;
-    let q = p;
+    const p = this.rs;
+    const e = this.re;
     const rep = scope.delimiters.repetition;
     const comp = scope.delimiters.component;
-    while (q < e && b[q] !== sep && b[q] !== rep && b[q] !== comp) q++;
-    const name = b.toString('latin1', p, q).trim().toUpperCase();
+    let q = p;
+    while (q < e && b[q] !== rep && b[q] !== comp) q++;
+    const name = latin1(b, p, q).trim().toUpperCase();
     if (name === '') return;
     const enc = HL7_CHARSETS[name];
     if (enc) {

@@ -5,7 +5,8 @@
  */
 import t from 'tap';
 import fc from 'fast-check';
-import { message, mllp, run, messages, type Feed } from './builder.js';
+import { HL7_SEGMENT_IDS, HL7_Z_SEGMENT } from '../../protocols/hl7/constants.js';
+import { anomalies, message, mllp, run, messages, type Feed } from './builder.js';
 
 const CANARIES = ['CANARY', 'MRN-4411', '19020202', 'STREET', 'OBX-VALUE', 'NOTE'];
 
@@ -63,8 +64,59 @@ t.test('canary values never reach an event', async (t) => {
 });
 
 t.test('a stray line break inside free text does not leak the text as a segment id', async (t) => {
-  const bytes = mllp(message(['MSH|^~\\&|APP|FAC|||||ORU^R01|1|P|2.5', 'NTE|1||first line', 'CANARY NOTE continues', 'CAN|x', 'OBX|1|ST|x||v']));
-  const ev = messages(run([{ dir: 'orig', bytes }]).events)[0]!;
-  t.same(ev.segments, ['MSH', 'NTE', '?', 'CAN', 'OBX']);
-  t.notOk(JSON.stringify(ev).includes('CANARY'));
+  const bytes = mllp(message(['MSH|^~\\&|APP|FAC|||||ORU^R01|1|P|2.5', 'NTE|1||first line', 'CANARY NOTE continues', 'CAN|x', 'ZBE|1', 'OBX|1|ST|x||v']));
+  const { events, stats } = run([{ dir: 'orig', bytes }]);
+  const ev = messages(events)[0]!;
+  t.same(ev.segments, ['MSH', 'NTE', '?', '?', 'ZBE', 'OBX'], 'only standard ids and Z-segments are named');
+  t.notOk(JSON.stringify(events).includes('CAN'), 'not even three characters of the free text');
+  t.equal(stats.malformed, 1, 'the two stray lines are counted');
+  t.match(anomalies(events, 'malformed').map((a) => (a.type === 'anomaly' ? a.detail : '')), [/^2 line\(s\) are not segments/]);
+});
+
+t.test('canary: free text shaped like segments after stray line breaks never names a segment', async (t) => {
+  // NTE-3 and OBX-5 broken over several lines, each continuation shaped like a segment
+  const lines = (eol: string) =>
+    message(
+      [
+        'MSH|^~\\&|MONITOR^0011223344556677^EUI-64|ICU|||20240101||ORU^R01|1|P|2.6',
+        'PID|1||CANARY-MRN-4411^^^HOSP^MR||CANARY^PATIENT',
+        'NTE|1||CANARY NOTE',
+        'MRN|4411 STREET',
+        'STR|EET 12',
+        'CAN|ARY',
+        'OBX|1|ST|69837^MDC_DEV_MON_PHYSIO_MDS^MDC|1|CANARY-OBX-VALUE||||||F|||||||0011223344556677^EUI-64',
+        'NOT|E CANARY',
+        'OBX|2|ST|1234^MDC_X^MDC|1.1|CANARY',
+        'OBX-VALUE continued',
+      ],
+      eol,
+    );
+  for (const eol of ['\r', '\n', '\r\n']) {
+    const bytes = mllp(lines(eol));
+    const feeds: Feed[] = [{ dir: 'orig', bytes }];
+    const whole = run(feeds).events;
+    const ev = messages(whole)[0]!;
+    t.same(ev.segments, ['MSH', 'PID', 'NTE', '?', '?', '?', 'OBX', '?', 'OBX', '?'], `segment ids (eol ${JSON.stringify(eol)})`);
+    t.ok(ev.equipment.some((e) => e.id === '0011223344556677'), 'the device is still found');
+    const json = JSON.stringify(whole);
+    for (const fragment of ['MRN', 'STR', 'CAN', 'NOT', 'VALUE']) t.notOk(json.includes(fragment), `${fragment} absent`);
+    // however the bytes are chunked, every id named is a standard one, a Z-segment or '?'
+    fc.assert(
+      fc.property(fc.array(fc.nat(), { maxLength: 12 }), (cuts) => {
+        const r = run(feeds, {}, (len) => [...new Set(cuts.map((c) => c % len))].sort((a, b) => a - b));
+        return messages(r.events).every((m) => m.segments.every((id) => id === '?' || HL7_SEGMENT_IDS.has(id) || HL7_Z_SEGMENT.test(id)));
+      }),
+      { numRuns: 40 },
+    );
+  }
+  // random upper-case text after a line break: it is named only when it is a real segment id
+  fc.assert(
+    fc.property(fc.stringMatching(/^[A-Z0-9]{3}$/), (id) => {
+      const bytes = mllp(message(['MSH|^~\\&|APP|FAC|||||ORU^R01|1|P|2.5', `NTE|1||free`, `${id}|text`]));
+      const ev = messages(run([{ dir: 'orig', bytes }]).events)[0]!;
+      const expected = HL7_SEGMENT_IDS.has(id) || HL7_Z_SEGMENT.test(id) ? id : '?';
+      return ev.segments[2] === expected;
+    }),
+    { numRuns: 200 },
+  );
 });

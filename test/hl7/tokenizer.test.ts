@@ -171,3 +171,29 @@ t.test('OBX-18 equipment and PRT (v2.7+)', async (t) => {
   ]);
   t.notMatch(JSON.stringify(ev), /CANARY/);
 });
+
+t.test('segment ids: standard HL7 v2 ids and Z-segments are named, anything else is "?" and counted', async (t) => {
+  const m = tokenizeMessage(
+    message(['MSH|^~\\&|A|F|||||ORU^R01|1|P|2.5', 'ZBE|1', 'Z01|2', 'QRD|x', 'CAN|x', 'ABC|y', 'OBX|1', 'OBXA|1', 'ZZ|1', 'PRT|1']),
+  );
+  t.same(m.segments(), ['MSH', 'ZBE', 'Z01', 'QRD', '?', '?', 'OBX', '?', '?', 'PRT']);
+  t.match(m.issues, ['4 line(s) are not segments (unknown segment id)']);
+  t.equal(m.fieldCount(4), 1, 'a "?" line still has byte ranges (never reported)');
+});
+
+t.test('selection without allocation matches the range accessors', async (t) => {
+  const m = tokenizeMessage(message(['MSH|^~\\&|APP^1.2.3^ISO|FAC', 'OBX|1||a^b&c^MDC~d|1|||||||X|||||||EE^NS~FF']));
+  const r: number[] = [];
+  t.equal(m.components(1, 3, 0, 4, r), 3, 'three components in repetition 0');
+  t.same([m.buf.toString('latin1', r[0], r[1]), m.buf.toString('latin1', r[2], r[3]), m.buf.toString('latin1', r[4], r[5])], ['a', 'b', 'MDC'], 'each cut at its first subcomponent');
+  t.equal(m.components(1, 3, 1, 4, r), 1);
+  t.equal(m.components(1, 3, 2, 4, r), 0, 'no third repetition');
+  t.equal(m.components(0, 2, 0, 4, r), 0, 'MSH-2 has no components');
+  t.equal(m.components(0, 3, 0, 2, r), 2, 'at most max components');
+  t.ok(m.selectField(1, 18));
+  t.same({ start: m.selectedStart, end: m.selectedEnd }, m.fieldRange(1, 18));
+  t.ok(m.selectComponent(1, 18, 1, 1));
+  t.same({ start: m.selectedStart, end: m.selectedEnd }, m.componentRange(1, 18, 1, 1));
+  t.notOk(m.selectField(1, 40));
+  t.notOk(m.selectField(9, 1), 'no such segment');
+});
