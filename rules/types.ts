@@ -94,6 +94,20 @@ export interface KbProduct {
   range: VersionRange;
   cpe: string | null;
   purl: string | null;
+  // Additive (rules/kb): more of what CSAF says about the product.
+  /** The document's full product name (CSAF full_product_name.name). */
+  fullName?: string;
+  /** CSAF product_family branch(es) on the path, joined. */
+  family?: string | null;
+  /** CSAF product_identification_helper model_numbers / serial_numbers. */
+  modelNumbers?: string[];
+  serialNumbers?: string[];
+  /**
+   * CSAF relationships: this product is `productKey` (the component, whose
+   * vendor/name/version it carries) as `category` of `relatesToKey`
+   * (e.g. default_component_of, installed_on).
+   */
+  relationship?: { category: string; productKey: string; relatesToKey: string } | null;
 }
 
 export interface KbCvss {
@@ -172,6 +186,14 @@ export interface VexStatement {
   justification: string | null;
   detail: string | null;
   source: string;
+  // Additive (rules/kb)
+  /** The product's name when the document gives it (CycloneDX component name, CSAF product name). */
+  productName?: string | null;
+  /**
+   * The version or vers range the statement is limited to (CycloneDX
+   * affects[].versions), or the component's own version; null: every version.
+   */
+  version?: string | null;
 }
 
 /** The whole knowledge base as correlation sees it (loaded from SQLite or built in memory). */

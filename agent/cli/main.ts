@@ -1,11 +1,12 @@
 /**
- * `auscult` command line. Subcommands: `inventory` now; `agent`, `collector`
- * and `kb` arrive with their issues.
+ * `auscult` command line. Subcommands: `inventory` and `kb` now; `agent`
+ * and `collector` arrive with their issues.
  */
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { AuscultError } from '../errors.js';
 import { inventoryCommand } from './inventory-command.js';
+import { kbImportCommand, kbListCommand } from './kb-command.js';
 
 async function main(argv: string[]): Promise<number> {
   let exitCode = 0;
@@ -31,6 +32,32 @@ async function main(argv: string[]): Promise<number> {
           output: args.output,
         });
       },
+    )
+    .command('kb', 'the knowledge base: advisories (CSAF), SBOMs (CycloneDX, SPDX), VEX and KEV', (y) =>
+      y
+        .option('db', { type: 'string', describe: 'knowledge-base file (default: $AUSCULT_KB, else ./auscult-kb.sqlite)' })
+        .command(
+          'import <paths..>',
+          'import CSAF 2.0, CycloneDX, SPDX and KEV JSON files, or folders of them',
+          (y) =>
+            y
+              .positional('paths', { type: 'string', array: true, demandOption: true, describe: 'files or folders (*.json inside, recursively)' })
+              .option('warnings', { type: 'boolean', default: false, describe: 'print every warning, not only their count' })
+              .example('$0 kb import ../shared/data/advisories/csaf', 'every CISA ICSMA advisory')
+              .example('$0 kb import known_exploited_vulnerabilities.json device.cdx.json --db kb.sqlite', 'KEV and an SBOM'),
+          (args) => {
+            exitCode = kbImportCommand({ paths: args.paths as string[], db: args.db, warnings: args.warnings });
+          },
+        )
+        .command(
+          'list',
+          'show what the knowledge base holds',
+          (y) => y.option('format', { choices: ['table', 'json'] as const, default: 'table' as const, describe: 'output format' }),
+          (args) => {
+            exitCode = kbListCommand({ db: args.db, format: args.format });
+          },
+        )
+        .demandCommand(1, 'name a kb command: auscult kb import FILE|DIR... or auscult kb list'),
     )
     .demandCommand(1, 'name a command: auscult inventory --read FILE')
     .strict()
