@@ -44,16 +44,36 @@ export function strings(v: unknown): string[] {
     .filter((s): s is string => s !== null);
 }
 
-/** Collects problems with a shared path prefix. */
+/** Problems kept per document; past this they are counted, not listed (a broken file can have one per product). */
+export const MAX_PROBLEMS = 1000;
+
+/** Collects a document's problems, up to MAX_PROBLEMS. */
 export class Problems {
   readonly list: KbProblem[] = [];
+  private dropped = 0;
+  private hasError = false;
   error(path: string, message: string): void {
-    this.list.push({ severity: 'error', path, message });
+    this.hasError = true;
+    this.push({ severity: 'error', path, message });
   }
   warning(path: string, message: string): void {
-    this.list.push({ severity: 'warning', path, message });
+    this.push({ severity: 'warning', path, message });
+  }
+  private push(p: KbProblem): void {
+    if (this.list.length < MAX_PROBLEMS - 1) {
+      this.list.push(p);
+      return;
+    }
+    this.dropped++;
+    const note: KbProblem = {
+      severity: this.hasError ? 'error' : 'warning',
+      path: '',
+      message: `${this.dropped} more problem${this.dropped === 1 ? '' : 's'} not listed`,
+    };
+    if (this.list.length < MAX_PROBLEMS) this.list.push(note);
+    else this.list[MAX_PROBLEMS - 1] = note;
   }
   get hasErrors(): boolean {
-    return this.list.some((p) => p.severity === 'error');
+    return this.hasError;
   }
 }

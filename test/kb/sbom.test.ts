@@ -222,3 +222,10 @@ t.test('KEV: bad entries are skipped with warnings', async (t) => {
   t.equal(r.entries.length, 1);
   t.equal(r.problems.filter((p) => p.severity === 'warning').length, 2);
 });
+
+t.test('problems are capped: a broken BOM lists at most MAX_PROBLEMS', async (t) => {
+  const { MAX_PROBLEMS } = await import('../../rules/kb/json.js');
+  const r = parseCycloneDx({ bomFormat: 'CycloneDX', specVersion: '1.5', components: Array.from({ length: 5000 }, () => ({ type: 'library' })) }, 'x');
+  t.equal(r.problems.length, MAX_PROBLEMS);
+  t.match(r.problems.at(-1), { severity: 'error', message: `${5000 - MAX_PROBLEMS + 1} more problems not listed` });
+});
