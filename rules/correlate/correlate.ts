@@ -16,6 +16,7 @@ import type {
   Finding,
   FindingStatus,
   KbProduct,
+  KbRemediation,
   KbVulnerability,
   KnowledgeBase,
   SbomComponent,
@@ -24,7 +25,7 @@ import type {
 import { satisfies } from '../versions/range.js';
 import { behaviourFindings } from './exposures.js';
 import { findingId, severityOf } from './finding-id.js';
-import { matchName, NAME_MATCH_THRESHOLD, nameTokens } from './product-match.js';
+import { compileName, matchName, NAME_MATCH_THRESHOLD, nameTokens, type CompiledName } from './product-match.js';
 
 export interface CorrelateOptions {
   /** The fingerprint identity of a device (rules/fingerprint); without it, the raw manufacturer is used. */
@@ -34,31 +35,29 @@ export interface CorrelateOptions {
 }
 
 /** What the KB looks like once indexed for correlation (built once per KB). */
+interface IndexedProduct {
+  product: KbProduct;
+  name: CompiledName;
+  vulns: KbVulnerability[];
+  affected: boolean;
+  fixed: boolean;
+  notAffected: boolean;
+  investigating: boolean;
+}
+
 interface KbIndex {
-  byVendor: Map<string, Array<{ product: KbProduct; tokens: string[] }>>;
+  byVendor: Map<string, IndexedProduct[]>;
   vulnsByProduct: Map<string, KbVulnerability[]>;
   /** Products keyed by lower-cased name, for SBOM components. */
   byComponentName: Map<string, KbProduct[]>;
+  advisories: Map<string, KnowledgeBase['advisories'][number]>;
+  /** VEX statements by vulnerability id. */
+  vexByVuln: Map<string, KnowledgeBase['vex']>;
 }
 
 const indexes = new WeakMap<KnowledgeBase, KbIndex>();
 
 function buildIndex(kb: KnowledgeBase, vendorOf: (p: KbProduct) => string | null): KbIndex {
-  const byVendor = new Map<string, Array<{ product: KbProduct; tokens: string[] }>>();
-  const byComponentName = new Map<string, KbProduct[]>();
-  for (const p of kb.products) {
-    const v = vendorOf(p);
-    if (v) {
-      let list = byVendor.get(v);
-      if (!list) byVendor.set(v, (list = []));
-      list.push({ product: p, tokens: nameTokens(p.name) });
-    }
-    for (const t of [p.name.toLowerCase(), ...nameTokens(p.name)]) {
-      let list = byComponentName.get(t);
-      if (!list) byComponentName.set(t, (list = []));
-      list.push(p);
-    }
-  }
   const vulnsByProduct = new Map<string, KbVulnerability[]>();
   for (const v of kb.vulnerabilities) {
     for (const key of [...v.knownAffected, ...v.fixed, ...v.knownNotAffected, ...v.underInvestigation]) {
@@ -67,7 +66,38 @@ function buildIndex(kb: KnowledgeBase, vendorOf: (p: KbProduct) => string | null
       if (!list.includes(v)) list.push(v);
     }
   }
-  return { byVendor, vulnsByProduct, byComponentName };
+  const byVendor = new Map<string, IndexedProduct[]>();
+  const byComponentName = new Map<string, KbProduct[]>();
+  for (const p of kb.products) {
+    const v = vendorOf(p);
+    const vulns = vulnsByProduct.get(p.key) ?? [];
+    if (v && vulns.length > 0) {
+      let list = byVendor.get(v);
+      if (!list) byVendor.set(v, (list = []));
+      list.push({
+        product: p,
+        name: compileName(nameTokens(p.name)),
+        vulns,
+        affected: vulns.some((x) => x.knownAffected.includes(p.key)),
+        fixed: vulns.some((x) => x.fixed.includes(p.key)),
+        notAffected: vulns.some((x) => x.knownNotAffected.includes(p.key)),
+        investigating: vulns.some((x) => x.underInvestigation.includes(p.key)),
+      });
+    }
+    for (const t of [p.name.toLowerCase(), ...nameTokens(p.name)]) {
+      let list = byComponentName.get(t);
+      if (!list) byComponentName.set(t, (list = []));
+      list.push(p);
+    }
+  }
+  const advisories = new Map(kb.advisories.map((a) => [a.id, a]));
+  const vexByVuln = new Map<string, KnowledgeBase['vex']>();
+  for (const s of kb.vex) {
+    let list = vexByVuln.get(s.vulnerability);
+    if (!list) vexByVuln.set(s.vulnerability, (list = []));
+    list.push(s);
+  }
+  return { byVendor, vulnsByProduct, byComponentName, advisories, vexByVuln };
 }
 
 /** Names a device goes by, for matching product names. */
@@ -97,6 +127,19 @@ interface ProductHit {
   version: string | null;
 }
 
+/** satisfies() per (range, version): inventories repeat versions; bounded, cleared when full. */
+const satisfiesMemo = new WeakMap<VersionRange, Map<string, boolean>>();
+function satisfiesCached(version: string, range: VersionRange): boolean {
+  let m = satisfiesMemo.get(range);
+  if (!m) satisfiesMemo.set(range, (m = new Map()));
+  let r = m.get(version);
+  if (r === undefined) {
+    if (m.size > 4096) m.clear();
+    m.set(version, (r = satisfies(version, range) === true));
+  }
+  return r;
+}
+
 /** How one device's versions compare with one product's range. */
 function checkVersion(range: VersionRange, versions: string[]): { inRange: boolean | null; version: string | null; text: string } {
   if (range.kind === 'all') return { inRange: true, version: versions[0] ?? null, text: `the advisory covers all versions (${range.raw || 'all'})` };
@@ -105,7 +148,7 @@ function checkVersion(range: VersionRange, versions: string[]): { inRange: boole
   }
   if (versions.length === 0) return { inRange: null, version: null, text: `no software version was observed; the advisory covers ${range.vers ?? range.raw}` };
   for (const v of versions) {
-    if (satisfies(v, range) === true) return { inRange: true, version: v, text: `observed version ${v} is within ${range.vers ?? range.raw}` };
+    if (satisfiesCached(v, range)) return { inRange: true, version: v, text: `observed version ${v} is within ${range.vers ?? range.raw}` };
   }
   return { inRange: false, version: versions[0], text: `observed version(s) ${versions.join(', ')} outside ${range.vers ?? range.raw}` };
 }
@@ -115,7 +158,14 @@ function checkVersion(range: VersionRange, versions: string[]): { inRange: boole
  * behaviour exposures, sorted by device then severity.
  */
 export function correlate(devices: DeviceRecord[], kb: KnowledgeBase, opts: CorrelateOptions = {}): Finding[] {
-  const norm = opts.normalizeVendor ?? ((s: string) => s.trim().toLowerCase() || null);
+  const rawNorm = opts.normalizeVendor ?? ((s: string) => s.trim().toLowerCase() || null);
+  // The same manufacturer strings recur across an inventory: normalise each once.
+  const vendorCache = new Map<string, string | null>();
+  const norm = (s: string): string | null => {
+    let v = vendorCache.get(s);
+    if (v === undefined) vendorCache.set(s, (v = rawNorm(s)));
+    return v;
+  };
   const vendorOf = (p: KbProduct): string | null => p.vendorId ?? (p.vendor ? norm(p.vendor) : null);
   let index = indexes.get(kb);
   if (!index) indexes.set(kb, (index = buildIndex(kb, vendorOf)));
@@ -128,7 +178,9 @@ export function correlate(devices: DeviceRecord[], kb: KnowledgeBase, opts: Corr
     out.push(...behaviourFindings(d));
   }
   const rank: Record<string, number> = { critical: 0, high: 1, medium: 2, low: 3, none: 4, unknown: 5 };
-  out.sort((a, b) => a.deviceId.localeCompare(b.deviceId) || (rank[a.severity] ?? 9) - (rank[b.severity] ?? 9) || a.id.localeCompare(b.id));
+  // Plain code-unit order (localeCompare is ICU and dominates at 100k findings).
+  const cmp = (x: string, y: string): number => (x < y ? -1 : x > y ? 1 : 0);
+  out.sort((a, b) => cmp(a.deviceId, b.deviceId) || (rank[a.severity] ?? 9) - (rank[b.severity] ?? 9) || cmp(a.id, b.id));
   return out;
 }
 
@@ -139,23 +191,18 @@ function advisoryFindings(d: DeviceRecord, id: DeviceIdentity | null, vendorId: 
   const versions = deviceVersions(d, id);
   // Best product hit per advisory.
   const hits = new Map<string, ProductHit[]>();
-  for (const { product, tokens: pt } of candidates) {
-    const m = matchName(pt, tokens);
+  for (const c of candidates) {
+    const m = matchName(c.name, tokens);
     if (!m || m.score < NAME_MATCH_THRESHOLD) continue;
-    const vulns = index.vulnsByProduct.get(product.key) ?? [];
-    if (vulns.length === 0) continue;
+    const product = c.product;
     const check = checkVersion(product.range, versions);
-    let status: FindingStatus | null = null;
-    const affected = vulns.some((v) => v.knownAffected.includes(product.key));
-    const fixed = vulns.some((v) => v.fixed.includes(product.key));
-    const notAffected = vulns.some((v) => v.knownNotAffected.includes(product.key));
-    const investigating = vulns.some((v) => v.underInvestigation.includes(product.key));
     if (check.inRange === false) continue; // this product entry does not describe the device's version
+    let status: FindingStatus | null = null;
     if (check.inRange === null) status = 'version_unknown';
-    else if (affected) status = 'affected';
-    else if (fixed) status = 'fixed';
-    else if (notAffected) status = 'not_affected';
-    else if (investigating) status = 'under_investigation';
+    else if (c.affected) status = 'affected';
+    else if (c.fixed) status = 'fixed';
+    else if (c.notAffected) status = 'not_affected';
+    else if (c.investigating) status = 'under_investigation';
     if (!status) continue;
     const list = hits.get(product.advisoryId) ?? [];
     list.push({ product, shared: m.shared, score: m.score, status, versionCheck: check.text, version: check.version });
@@ -179,7 +226,7 @@ function buildAdvisoryFinding(d: DeviceRecord, id: DeviceIdentity | null, adviso
   const cves = [...new Set(vulns.map((v) => v.cve).filter((c): c is string => !!c))].sort();
   // VEX: a statement that this product is not affected by a CVE wins.
   let status = hit.status;
-  const vex = kb.vex.filter((s) => cves.includes(s.vulnerability) && (s.product === hit.product.key || (id?.purl && s.product === id.purl) || (id?.cpe && s.product === id.cpe)));
+  const vex = cves.flatMap((c) => index.vexByVuln.get(c) ?? []).filter((s) => s.product === hit.product.key || (id?.purl && s.product === id.purl) || (id?.cpe && s.product === id.cpe));
   if (vex.length > 0 && vex.every((s) => s.status === 'not_affected')) status = 'not_affected';
   const scored = vulns.filter((v) => v.cvss).sort((a, b) => b.cvss!.baseScore - a.cvss!.baseScore);
   const cvss = scored[0]?.cvss ?? null;
@@ -192,9 +239,9 @@ function buildAdvisoryFinding(d: DeviceRecord, id: DeviceIdentity | null, adviso
       }
     : null;
   const remediations = dedupe(
-    vulns.flatMap((v) => v.remediations.filter((r) => r.productKeys.length === 0 || r.productKeys.includes(hit.product.key))).map((r) => ({ category: r.category, details: r.details, url: r.url })),
+    vulns.flatMap((v) => v.remediations.filter((r) => r.productKeys.length === 0 || keySet(r).has(hit.product.key))).map((r) => ({ category: r.category, details: r.details, url: r.url })),
   );
-  const advisory = kb.advisories.find((a) => a.id === advisoryId);
+  const advisory = index.advisories.get(advisoryId);
   const matched: Finding['explanation']['matched'] = [];
   const add = (attribute: string, value: string | null | undefined): void => {
     if (!value) return;
@@ -324,6 +371,14 @@ function componentFindings(d: DeviceRecord, sbomId: string, c: SbomComponent, kb
     });
   }
   return out;
+}
+
+/** A remediation's product keys as a set (remediations can name hundreds of products). */
+const remediationKeys = new WeakMap<KbRemediation, Set<string>>();
+function keySet(r: KbRemediation): Set<string> {
+  let k = remediationKeys.get(r);
+  if (!k) remediationKeys.set(r, (k = new Set(r.productKeys)));
+  return k;
 }
 
 function dedupe<T extends { details: string; url: string | null }>(items: T[]): T[] {

@@ -21,11 +21,15 @@ const STOPWORDS = new Set([
   'ultrasound', 'mri', 'ct', 'x', 'ray', 'xray', 'v', 'r', 'rev', 'sp', 'update', 'release',
 ]);
 
-/** Significant tokens of a product or device name: lower case, alphanumeric runs, no stopwords, no bare numbers. */
+/**
+ * Significant tokens of a product or device name: lower case, alphanumeric
+ * runs, no stopwords. Bare numbers of two digits or more are kept: they are
+ * model numbers ("Alaris 8000" is not "Alaris 8015").
+ */
 export function nameTokens(text: string): string[] {
   const out: string[] = [];
   for (const raw of text.toLowerCase().split(/[^a-z0-9]+/)) {
-    if (raw.length < 2 || STOPWORDS.has(raw) || /^\d+$/.test(raw)) continue;
+    if (raw.length < 2 || STOPWORDS.has(raw)) continue;
     out.push(raw);
   }
   return out;
@@ -38,32 +42,57 @@ export interface NameMatch {
   shared: string[];
 }
 
-/**
- * Compare a product name with the names a device goes by. A product token
- * matches a device token when they are equal, or when one starts with the
- * other and the shorter has at least 4 characters ("intellivue" ~
- * "intellivuemx450" after punctuation is dropped). Null when nothing
- * significant matches.
- */
-export function matchName(productTokens: string[], deviceTokens: Set<string>): NameMatch | null {
-  if (productTokens.length === 0 || deviceTokens.size === 0) return null;
-  const shared: string[] = [];
-  for (const p of productTokens) {
-    if (deviceTokens.has(p)) {
-      shared.push(p);
-      continue;
-    }
-    for (const d of deviceTokens) {
-      const [short, long] = p.length <= d.length ? [p, d] : [d, p];
-      if (short.length >= 4 && long.startsWith(short)) {
-        shared.push(p);
-        break;
-      }
-    }
+/** A family word ("intellivue", "alaris") versus a model code ("8015", "mx", "gs", "cx50"). */
+const isModelToken = (t: string): boolean => /\d/.test(t) || t.length <= 3;
+
+/** Does product token `p` appear among the device's tokens? */
+function present(p: string, deviceTokens: Set<string>): boolean {
+  if (deviceTokens.has(p)) return true;
+  for (const d of deviceTokens) {
+    // "intellivue" ~ "intellivuemx450"; a short model code "mx" ~ "mx450" (code then digits).
+    if (p.length >= 4 && d.length >= 4 && (d.startsWith(p) || p.startsWith(d))) return true;
+    if (p.length <= 3 && /^[a-z]+$/.test(p) && d.startsWith(p) && /^\d/.test(d.slice(p.length))) return true;
   }
-  if (shared.length === 0) return null;
-  return { score: shared.length / productTokens.length, shared };
+  return false;
 }
 
-/** Minimum share of a product's significant tokens a device must show. */
+/** A product name cut once into what matching needs (see `matchName`). */
+export interface CompiledName {
+  tokens: string[];
+  family: string[];
+  models: string[];
+  numbers: string[];
+}
+
+/** Cut a product name's tokens into family words, model codes and model numbers. */
+export function compileName(tokens: string[]): CompiledName {
+  const models = tokens.filter(isModelToken);
+  return { tokens, family: tokens.filter((t) => !isModelToken(t)), models, numbers: models.filter((m) => /\d/.test(m)) };
+}
+
+/**
+ * Compare a product name with the names a device goes by. Every family word
+ * of the product must be there; when the product names model codes, at
+ * least one must be there, and when it names a model number, the device
+ * must carry one of its model numbers (a different number is a different
+ * model); a name made only of model codes must match whole. Null when that
+ * does not hold.
+ */
+export function matchName(productTokens: string[] | CompiledName, deviceTokens: Set<string>): NameMatch | null {
+  const c = Array.isArray(productTokens) ? compileName(productTokens) : productTokens;
+  if (c.tokens.length === 0 || deviceTokens.size === 0) return null;
+  for (const f of c.family) if (!present(f, deviceTokens)) return null;
+  const shared = c.family.slice();
+  if (c.models.length > 0) {
+    const hits = c.models.filter((m) => present(m, deviceTokens));
+    if (hits.length === 0) return null;
+    if (c.numbers.length > 0 && !c.numbers.some((m) => present(m, deviceTokens))) return null;
+    // A name made only of model codes ("SX-500") must match whole: "GEH-500" is another product.
+    if (c.family.length === 0 && hits.length < c.models.length) return null;
+    shared.push(...hits);
+  }
+  return { score: shared.length / c.tokens.length, shared };
+}
+
+/** Minimum share of a product's significant tokens a device must show (matchName already enforces the structure). */
 export const NAME_MATCH_THRESHOLD = 0.5;

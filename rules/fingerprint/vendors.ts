@@ -143,9 +143,26 @@ function resolveKey(key: string): { entry: VendorEntry; how: 'exact' | 'prefix' 
   return null;
 }
 
+/**
+ * Results by input text. The same few hundred manufacturer strings recur
+ * across a whole inventory, and resolving one folds, cleans and searches:
+ * memoised, bounded (cleared when full) so memory stays flat.
+ */
+const resolved = new Map<string, VendorResolution | null>();
+const RESOLVED_CAP = 50_000;
+
 /** Resolve a vendor name with the reason it resolved; null when unknown. */
 export function resolveVendor(text: string): VendorResolution | null {
   if (typeof text !== 'string') return null;
+  const hit = resolved.get(text);
+  if (hit !== undefined) return hit;
+  const r = resolveUncached(text);
+  if (resolved.size >= RESOLVED_CAP) resolved.clear();
+  resolved.set(text, r);
+  return r;
+}
+
+function resolveUncached(text: string): VendorResolution | null {
   const folded = fold(text);
   const main = clean(folded.replace(/\([^)]*\)/g, ' '));
   const r = resolveKey(main);
