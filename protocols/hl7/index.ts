@@ -9,6 +9,7 @@ export {
   tokenizeMessage,
   unescapeBytes,
   isPlausibleDelimiter,
+  rangeStartsWith,
   Hl7Message,
   HL7_INVALID_SEGMENT_ID,
   type Hl7Delimiters,
