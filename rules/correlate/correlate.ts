@@ -25,7 +25,7 @@ import type {
 import { satisfies } from '../versions/range.js';
 import { behaviourFindings } from './exposures.js';
 import { findingId, severityOf } from './finding-id.js';
-import { compileName, matchName, NAME_MATCH_THRESHOLD, nameTokens, type CompiledName } from './product-match.js';
+import { compileName, DeviceTokens, matchName, NAME_MATCH_THRESHOLD, nameTokens, type CompiledName } from './product-match.js';
 
 export interface CorrelateOptions {
   /** The fingerprint identity of a device (rules/fingerprint); without it, the raw manufacturer is used. */
@@ -187,7 +187,7 @@ export function correlate(devices: DeviceRecord[], kb: KnowledgeBase, opts: Corr
 function advisoryFindings(d: DeviceRecord, id: DeviceIdentity | null, vendorId: string, kb: KnowledgeBase, index: KbIndex): Finding[] {
   const candidates = index.byVendor.get(vendorId);
   if (!candidates) return [];
-  const tokens = new Set(deviceNames(d, id).flatMap(nameTokens));
+  const tokens = new DeviceTokens(deviceNames(d, id).flatMap(nameTokens));
   const versions = deviceVersions(d, id);
   // Best product hit per advisory.
   const hits = new Map<string, ProductHit[]>();
@@ -219,17 +219,28 @@ function advisoryFindings(d: DeviceRecord, id: DeviceIdentity | null, vendorId: 
   return out;
 }
 
-function buildAdvisoryFinding(d: DeviceRecord, id: DeviceIdentity | null, advisoryId: string, hit: ProductHit, kb: KnowledgeBase, index: KbIndex): Finding {
-  const vulns = (index.vulnsByProduct.get(hit.product.key) ?? []).filter((v) =>
-    hit.status === 'fixed' ? v.fixed.includes(hit.product.key) : hit.status === 'not_affected' ? v.knownNotAffected.includes(hit.product.key) : hit.status === 'under_investigation' ? v.underInvestigation.includes(hit.product.key) : v.knownAffected.includes(hit.product.key) || v.underInvestigation.includes(hit.product.key),
+/** What an advisory says about one product under one status: the same for every device that matches it. */
+interface ProductFacts {
+  vulns: KbVulnerability[];
+  cves: string[];
+  cvss: KbVulnerability['cvss'];
+  kev: Finding['kev'];
+  remediations: Finding['remediations'];
+}
+
+const factsMemo = new WeakMap<KbProduct, Map<FindingStatus, ProductFacts>>();
+
+function productFacts(product: KbProduct, status: FindingStatus, kb: KnowledgeBase, index: KbIndex): ProductFacts {
+  let byStatus = factsMemo.get(product);
+  if (!byStatus) factsMemo.set(product, (byStatus = new Map()));
+  const hit = byStatus.get(status);
+  if (hit) return hit;
+  const key = product.key;
+  const vulns = (index.vulnsByProduct.get(key) ?? []).filter((v) =>
+    status === 'fixed' ? v.fixed.includes(key) : status === 'not_affected' ? v.knownNotAffected.includes(key) : status === 'under_investigation' ? v.underInvestigation.includes(key) : v.knownAffected.includes(key) || v.underInvestigation.includes(key),
   );
   const cves = [...new Set(vulns.map((v) => v.cve).filter((c): c is string => !!c))].sort();
-  // VEX: a statement that this product is not affected by a CVE wins.
-  let status = hit.status;
-  const vex = cves.flatMap((c) => index.vexByVuln.get(c) ?? []).filter((s) => s.product === hit.product.key || (id?.purl && s.product === id.purl) || (id?.cpe && s.product === id.cpe));
-  if (vex.length > 0 && vex.every((s) => s.status === 'not_affected')) status = 'not_affected';
   const scored = vulns.filter((v) => v.cvss).sort((a, b) => b.cvss!.baseScore - a.cvss!.baseScore);
-  const cvss = scored[0]?.cvss ?? null;
   const kevEntries = cves.map((c) => kb.kev.get(c)).filter((k) => !!k);
   const kev = kevEntries.length
     ? {
@@ -239,8 +250,23 @@ function buildAdvisoryFinding(d: DeviceRecord, id: DeviceIdentity | null, adviso
       }
     : null;
   const remediations = dedupe(
-    vulns.flatMap((v) => v.remediations.filter((r) => r.productKeys.length === 0 || keySet(r).has(hit.product.key))).map((r) => ({ category: r.category, details: r.details, url: r.url })),
+    vulns.flatMap((v) => v.remediations.filter((r) => r.productKeys.length === 0 || keySet(r).has(key))).map((r) => ({ category: r.category, details: r.details, url: r.url })),
   );
+  const facts: ProductFacts = { vulns, cves, cvss: scored[0]?.cvss ?? null, kev, remediations };
+  byStatus.set(status, facts);
+  return facts;
+}
+
+function buildAdvisoryFinding(d: DeviceRecord, id: DeviceIdentity | null, advisoryId: string, hit: ProductHit, kb: KnowledgeBase, index: KbIndex): Finding {
+  const { cves, cvss, kev } = productFacts(hit.product, hit.status, kb, index);
+  // Copies: a finding is the caller's to keep or change.
+  const remediations = productFacts(hit.product, hit.status, kb, index).remediations.map((r) => ({ ...r }));
+  // VEX: a statement that this product is not affected by a CVE wins.
+  let status = hit.status;
+  if (index.vexByVuln.size > 0) {
+    const vex = cves.flatMap((c) => index.vexByVuln.get(c) ?? []).filter((s) => s.product === hit.product.key || (id?.purl && s.product === id.purl) || (id?.cpe && s.product === id.cpe));
+    if (vex.length > 0 && vex.every((s) => s.status === 'not_affected')) status = 'not_affected';
+  }
   const advisory = index.advisories.get(advisoryId);
   const matched: Finding['explanation']['matched'] = [];
   const add = (attribute: string, value: string | null | undefined): void => {
@@ -277,11 +303,11 @@ function buildAdvisoryFinding(d: DeviceRecord, id: DeviceIdentity | null, adviso
     deviceId: d.id,
     kind: 'advisory',
     advisoryIds: [advisoryId],
-    cves,
+    cves: cves.slice(),
     title: advisory?.title ?? advisoryId,
     cvss: cvss ? { baseScore: cvss.baseScore, vectorString: cvss.vectorString, version: cvss.version } : null,
     severity: status === 'fixed' || status === 'not_affected' ? 'none' : severityOf(cvss?.baseScore ?? null),
-    kev,
+    kev: kev ? { ...kev } : null,
     status,
     remediations,
     explanation: {

@@ -45,15 +45,42 @@ export interface NameMatch {
 /** A family word ("intellivue", "alaris") versus a model code ("8015", "mx", "gs", "cx50"). */
 const isModelToken = (t: string): boolean => /\d/.test(t) || t.length <= 3;
 
-/** Does product token `p` appear among the device's tokens? */
-function present(p: string, deviceTokens: Set<string>): boolean {
-  if (deviceTokens.has(p)) return true;
-  for (const d of deviceTokens) {
-    // "intellivue" ~ "intellivuemx450"; a short model code "mx" ~ "mx450" (code then digits).
-    if (p.length >= 4 && d.length >= 4 && (d.startsWith(p) || p.startsWith(d))) return true;
-    if (p.length <= 3 && /^[a-z]+$/.test(p) && d.startsWith(p) && /^\d/.test(d.slice(p.length))) return true;
+/**
+ * A device's name tokens with, for fast matching, every prefix of four
+ * characters or more of each token (so "intellivuemx450" answers for
+ * "intellivue"). Build once per device.
+ */
+export class DeviceTokens {
+  readonly tokens: Set<string>;
+  private readonly prefixes = new Set<string>();
+
+  constructor(tokens: Iterable<string>) {
+    this.tokens = new Set(tokens);
+    for (const t of this.tokens) for (let n = 4; n <= t.length; n++) this.prefixes.add(t.slice(0, n));
   }
-  return false;
+
+  get size(): number {
+    return this.tokens.size;
+  }
+
+  /** Does product token `p` appear: equal, a prefix of a device token, or (4+ chars) extended by one? */
+  has(p: string): boolean {
+    if (this.tokens.has(p)) return true;
+    if (p.length >= 4) {
+      if (this.prefixes.has(p)) return true; // "intellivue" ~ "intellivuemx450"
+      for (const d of this.tokens) if (d.length >= 4 && d.length < p.length && p.startsWith(d)) return true; // device token is a prefix of p
+      return false;
+    }
+    // A short model code "mx" ~ "mx450" (code then digits).
+    if (/^[a-z]+$/.test(p)) {
+      for (const d of this.tokens) if (d.startsWith(p) && /^\d/.test(d.slice(p.length))) return true;
+    }
+    return false;
+  }
+}
+
+function present(p: string, device: DeviceTokens): boolean {
+  return device.has(p);
 }
 
 /** A product name cut once into what matching needs (see `matchName`). */
@@ -78,8 +105,9 @@ export function compileName(tokens: string[]): CompiledName {
  * model); a name made only of model codes must match whole. Null when that
  * does not hold.
  */
-export function matchName(productTokens: string[] | CompiledName, deviceTokens: Set<string>): NameMatch | null {
+export function matchName(productTokens: string[] | CompiledName, deviceTokens: Set<string> | DeviceTokens): NameMatch | null {
   const c = Array.isArray(productTokens) ? compileName(productTokens) : productTokens;
+  if (deviceTokens instanceof Set) deviceTokens = new DeviceTokens(deviceTokens);
   if (c.tokens.length === 0 || deviceTokens.size === 0) return null;
   for (const f of c.family) if (!present(f, deviceTokens)) return null;
   const shared = c.family.slice();
