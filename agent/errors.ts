@@ -44,6 +44,14 @@ export const ERRORS = {
     exit: 74,
     hint: 'the knowledge-base file cannot be opened or written; check --db (or AUSCULT_KB), its folder and permissions, and that it is an auscult KB',
   },
+  AUSCULT_ERR_KB_MISSING: {
+    exit: 66,
+    hint: 'give --kb the knowledge-base file that auscult kb import wrote (default ./auscult-kb.sqlite)',
+  },
+  AUSCULT_ERR_BAD_INVENTORY: {
+    exit: 65,
+    hint: 'the inventory must be JSON shaped like the output of auscult inventory --format json: {"devices":[{"id":...}, ...]}',
+  },
   AUSCULT_ERR_INTERNAL: { exit: 70, hint: 'this is a bug in auscult; please report it with the command line used' },
 } as const;
 

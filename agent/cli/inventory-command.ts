@@ -4,17 +4,22 @@
 import { writeFileSync } from 'node:fs';
 import { runInventory } from '../inventory/run.js';
 import { formatTable } from '../inventory/format-table.js';
+import { loadKnowledgeBaseFile } from '../kb/load-kb.js';
 
 export interface InventoryArgs {
   read: string;
   filter?: string;
   format: 'table' | 'json';
   output?: string;
+  kb?: string;
 }
 
 /** Runs the command; returns the process exit code. Throws AuscultError on bad input. */
 export async function inventoryCommand(args: InventoryArgs): Promise<number> {
-  const { report, error } = await runInventory({ file: args.read, filter: args.filter });
+  // Load the KB first: a bad --kb fails before minutes of capture reading.
+  const kb = args.kb ? loadKnowledgeBaseFile(args.kb) : null;
+  const { report, error } = await runInventory({ file: args.read, filter: args.filter, kb });
+  if (kb) report.stats.knowledgeBase = { version: kb.version, advisories: kb.advisories.length, products: kb.products.length, kev: kb.kev.size, sboms: kb.sboms.length };
   const text = args.format === 'json' ? JSON.stringify(report, null, 2) + '\n' : formatTable(report);
   if (args.output) writeFileSync(args.output, text);
   else process.stdout.write(text);

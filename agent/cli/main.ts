@@ -5,6 +5,7 @@
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { AuscultError } from '../errors.js';
+import { correlateCommand } from './correlate-command.js';
 import { inventoryCommand } from './inventory-command.js';
 import { kbImportCommand, kbListCommand } from './kb-command.js';
 
@@ -22,7 +23,9 @@ async function main(argv: string[]): Promise<number> {
           .option('filter', { alias: 'f', type: 'string', describe: 'BPF filter applied by libpcap' })
           .option('format', { choices: ['table', 'json'] as const, default: 'table' as const, describe: 'output format' })
           .option('output', { alias: 'o', type: 'string', describe: 'write the output to this file instead of stdout' })
+          .option('kb', { type: 'string', describe: 'knowledge base (from auscult kb import) to correlate against: fills "findings"' })
           .example('$0 inventory --read test/fixtures/dicom/store.pcap', 'table of devices')
+          .example('$0 inventory --read cap.pcap --kb auscult-kb.sqlite', 'devices and their advisories, KEV and exposures')
           .example('$0 inventory --read cap.pcapng --filter "tcp port 104" --format json', 'JSON for other tools'),
       async (args) => {
         exitCode = await inventoryCommand({
@@ -30,7 +33,22 @@ async function main(argv: string[]): Promise<number> {
           filter: args.filter,
           format: args.format,
           output: args.output,
+          kb: args.kb,
         });
+      },
+    )
+    .command(
+      'correlate',
+      'findings for an inventory JSON from elsewhere (another agent, a CMMS export)',
+      (y) =>
+        y
+          .option('inventory', { alias: 'i', type: 'string', demandOption: true, describe: 'inventory JSON ({"devices":[...]}), or - for stdin' })
+          .option('kb', { type: 'string', demandOption: true, describe: 'knowledge base from auscult kb import' })
+          .option('format', { choices: ['table', 'json'] as const, default: 'table' as const })
+          .option('output', { alias: 'o', type: 'string', describe: 'write the output to this file instead of stdout' })
+          .example('$0 correlate --inventory inv.json --kb auscult-kb.sqlite --format json', 'findings as JSON'),
+      (args) => {
+        exitCode = correlateCommand({ inventory: args.inventory, kb: args.kb, format: args.format, output: args.output });
       },
     )
     .command('kb', 'the knowledge base: advisories (CSAF), SBOMs (CycloneDX, SPDX), VEX and KEV', (y) =>

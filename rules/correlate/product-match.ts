@@ -98,29 +98,40 @@ export function compileName(tokens: string[]): CompiledName {
 }
 
 /**
- * Compare a product name with the names a device goes by. Every family word
- * of the product must be there; when the product names model codes, at
- * least one must be there, and when it names a model number, the device
- * must carry one of its model numbers (a different number is a different
- * model); a name made only of model codes must match whole. Null when that
- * does not hold.
+ * Compare a product name with the names a device goes by.
+ *  - A product with a model number ("Medfusion 4000 Wireless Syringe
+ *    Infusion Pump", "IntelliVue MX40 Patient Worn Monitor"): the device must
+ *    carry one of its model numbers (a different number is a different
+ *    model) and the product line, its first family word; the rest of the
+ *    name is description.
+ *  - Otherwise every family word must be there ("Alaris Gateway
+ *    Workstation"), and one of its model codes if it names any ("Alaris CC").
+ *  - A name made only of model codes ("SX-500") must match whole.
+ * Null when that does not hold.
  */
 export function matchName(productTokens: string[] | CompiledName, deviceTokens: Set<string> | DeviceTokens): NameMatch | null {
   const c = Array.isArray(productTokens) ? compileName(productTokens) : productTokens;
   if (deviceTokens instanceof Set) deviceTokens = new DeviceTokens(deviceTokens);
   if (c.tokens.length === 0 || deviceTokens.size === 0) return null;
+  const shared: string[] = [];
+  if (c.numbers.length > 0) {
+    const numbers = c.numbers.filter((m) => present(m, deviceTokens));
+    if (numbers.length === 0) return null;
+    if (c.family.length > 0 && !present(c.family[0], deviceTokens)) return null;
+    if (c.family.length === 0 && c.models.some((m) => !present(m, deviceTokens))) return null;
+    shared.push(...c.family.filter((f) => present(f, deviceTokens)), ...c.models.filter((m) => present(m, deviceTokens)));
+    return { score: shared.length / c.tokens.length, shared };
+  }
   for (const f of c.family) if (!present(f, deviceTokens)) return null;
-  const shared = c.family.slice();
+  shared.push(...c.family);
   if (c.models.length > 0) {
     const hits = c.models.filter((m) => present(m, deviceTokens));
     if (hits.length === 0) return null;
-    if (c.numbers.length > 0 && !c.numbers.some((m) => present(m, deviceTokens))) return null;
-    // A name made only of model codes ("SX-500") must match whole: "GEH-500" is another product.
     if (c.family.length === 0 && hits.length < c.models.length) return null;
     shared.push(...hits);
   }
   return { score: shared.length / c.tokens.length, shared };
 }
 
-/** Minimum share of a product's significant tokens a device must show (matchName already enforces the structure). */
-export const NAME_MATCH_THRESHOLD = 0.5;
+/** matchName enforces the structure; no further share of tokens is required. */
+export const NAME_MATCH_THRESHOLD = 0;
