@@ -252,15 +252,16 @@ function productFacts(product: KbProduct, status: FindingStatus, kb: KnowledgeBa
   const remediations = dedupe(
     vulns.flatMap((v) => v.remediations.filter((r) => r.productKeys.length === 0 || keySet(r).has(key))).map((r) => ({ category: r.category, details: r.details, url: r.url })),
   );
-  const facts: ProductFacts = { vulns, cves, cvss: scored[0]?.cvss ?? null, kev, remediations };
+  // Shared by every finding on this product: frozen so no consumer can change another's.
+  for (const r of remediations) Object.freeze(r);
+  const facts: ProductFacts = { vulns, cves: Object.freeze(cves) as string[], cvss: scored[0]?.cvss ?? null, kev: kev && Object.freeze(kev), remediations: Object.freeze(remediations) as Finding['remediations'] };
   byStatus.set(status, facts);
   return facts;
 }
 
 function buildAdvisoryFinding(d: DeviceRecord, id: DeviceIdentity | null, advisoryId: string, hit: ProductHit, kb: KnowledgeBase, index: KbIndex): Finding {
-  const { cves, cvss, kev } = productFacts(hit.product, hit.status, kb, index);
-  // Copies: a finding is the caller's to keep or change.
-  const remediations = productFacts(hit.product, hit.status, kb, index).remediations.map((r) => ({ ...r }));
+  // cves, kev and remediations are shared, frozen, across the findings of one product.
+  const { cves, cvss, kev, remediations } = productFacts(hit.product, hit.status, kb, index);
   // VEX: a statement that this product is not affected by a CVE wins.
   let status = hit.status;
   if (index.vexByVuln.size > 0) {
@@ -303,11 +304,11 @@ function buildAdvisoryFinding(d: DeviceRecord, id: DeviceIdentity | null, adviso
     deviceId: d.id,
     kind: 'advisory',
     advisoryIds: [advisoryId],
-    cves: cves.slice(),
+    cves,
     title: advisory?.title ?? advisoryId,
     cvss: cvss ? { baseScore: cvss.baseScore, vectorString: cvss.vectorString, version: cvss.version } : null,
     severity: status === 'fixed' || status === 'not_affected' ? 'none' : severityOf(cvss?.baseScore ?? null),
-    kev: kev ? { ...kev } : null,
+    kev,
     status,
     remediations,
     explanation: {
