@@ -322,7 +322,8 @@ function buildAdvisoryFinding(d: DeviceRecord, id: DeviceIdentity | null, adviso
 
 function sbomFindings(d: DeviceRecord, id: DeviceIdentity | null, kb: KnowledgeBase, index: KbIndex, norm: (s: string) => string | null): Finding[] {
   if (kb.sboms.length === 0) return [];
-  const tokens = new Set(deviceNames(d, id).flatMap(nameTokens));
+  // SBOM subjects are often named "<vendor> <product>": the manufacturer counts as a name here.
+  const tokens = new DeviceTokens([...deviceNames(d, id), d.manufacturer ?? '', id?.vendor ?? ''].flatMap(nameTokens));
   const versions = deviceVersions(d, id);
   const out: Finding[] = [];
   for (const sbom of kb.sboms) {
