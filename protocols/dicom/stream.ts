@@ -6,7 +6,7 @@
  * through to the command reassembler or the dataset walker.
  */
 import type { Direction, EndReason, StreamAnalyzer } from '../common/analyzer.js';
-import { ChunkQueue } from './chunk-queue.js';
+import { ChunkQueue } from '../common/chunk-queue.js';
 import {
   DICOM_DEFAULT_MAX_COMMAND_BYTES,
   DICOM_DEFAULT_MAX_DEFLATED_BYTES,

@@ -9,7 +9,7 @@
  * next start block. Gaps, garbage and streams joined in the middle are
  * resynchronised on the next start block followed by MSH/FHS/BHS.
  */
-import { ChunkQueue } from './chunk-queue.js';
+import { ChunkQueue } from '../common/chunk-queue.js';
 import { HL7_DEFAULT_MAX_FRAME_BYTES, MLLP_CARRIAGE_RETURN, MLLP_END_BLOCK, MLLP_START_BLOCK } from './constants.js';
 import { HL7_PROBE_LOOKAHEAD, plausibleFrameStart } from './probe.js';
 

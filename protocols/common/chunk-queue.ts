@@ -1,9 +1,8 @@
 /**
- * A list of received chunks consumed exactly as needed (the approach of
- * `ws`'s receiver, mirrored from protocols/dicom so the folders stay
- * independent). Reads inside one chunk return views; only `peek` across
- * chunks copies, and only a few bytes. Borrowed chunks are copied by
- * `retain()` before the call that lent them returns, each byte at most once.
+ * A list of received chunks consumed exactly as needed (after `ws`'s
+ * receiver): reads inside one chunk return views, only reads that cross
+ * chunks copy. Chunks borrowed from the caller are copied by `retain()`
+ * before the call that lent them returns, each byte at most once.
  */
 export class ChunkQueue {
   private chunks: Buffer[] = [];
@@ -56,6 +55,23 @@ export class ChunkQueue {
       c.copy(out, got, 0, k);
       got += k;
     }
+    return out;
+  }
+
+  /** Consume `n` bytes (n <= length) and return them contiguous. */
+  consume(n: number): Buffer {
+    const out = this.peek(n);
+    this.skip(n);
+    return out;
+  }
+
+  /** Consume up to `max` bytes from the first chunk only: a view, never a copy. */
+  take(max: number): Buffer {
+    const first = this.chunks[this.head];
+    if (!first || max <= 0) return Buffer.alloc(0);
+    const n = Math.min(max, first.length);
+    const out = first.subarray(0, n);
+    this.skip(n);
     return out;
   }
 
