@@ -4,6 +4,8 @@
  * no Buffer ever appears here.
  */
 import type { AnomalyEvent, EventBase } from '../common/analyzer.js';
+import type { EquipmentAttributes } from './dataset.js';
+import type { DimseCommand } from './dimse.js';
 
 interface DicomEventBase extends EventBase {
   protocol: 'dicom';
@@ -97,48 +99,32 @@ export interface DicomAbortEvent extends DicomEventBase {
   reasonName: string;
 }
 
-/** One per DIMSE command set (PS3.7 §9.3, §10.3). */
-export interface DicomDimseEvent extends DicomEventBase {
+/**
+ * One per DIMSE command set (PS3.7 §9.3, §10.3): the parsed command
+ * (dimse.ts DimseCommand: name 'C-STORE-RQ' or 'UNKNOWN-0x1234', message ids,
+ * affected else requested SOP class, priority, move destination, status for
+ * responses, whether a dataset follows) with a known command field.
+ */
+export interface DicomDimseEvent extends DicomEventBase, Omit<DimseCommand, 'commandField'> {
   type: 'dicom.dimse';
   presentationContextId: number;
   commandField: number;
-  /** e.g. 'C-STORE-RQ'; 'UNKNOWN-0x1234' when the field is not in PS3.7. */
-  name: string;
-  messageId: number | null;
-  messageIdBeingRespondedTo: number | null;
-  /** Affected SOP Class UID, else Requested SOP Class UID. */
-  sopClassUid: string | null;
-  sopClassName: string | null;
-  priority: number | null;
-  moveDestination: string | null;
-  /** Responses only. */
-  status: number | null;
-  statusName: string | null;
-  /** Command Data Set Type != 0101H. */
-  hasDataset: boolean;
 }
 
-/** One per dataset that carried any equipment attribute (PS3.3 C.7.5.1, C.7.5.2). */
-export interface DicomEquipmentEvent extends DicomEventBase {
+/**
+ * One per dataset that carried any equipment attribute (PS3.3 C.7.5.1,
+ * C.7.5.2): dataset.ts EquipmentAttributes (udi from (0018,1009), top level or
+ * inside the UDI Sequence (0018,100A)) plus where the dataset came from.
+ */
+export interface DicomEquipmentEvent extends DicomEventBase, EquipmentAttributes {
   type: 'dicom.equipment';
   presentationContextId: number;
   /** The command that announced this dataset, e.g. 'C-STORE-RQ' (a C-FIND-RSP describes other devices). */
   command: string | null;
-  sopClassUid: string | null;
   sopClassName: string | null;
   transferSyntaxUid: string;
   /** True when the association was not seen and the encoding was sniffed. */
   transferSyntaxGuessed: boolean;
-  modality: string | null;
-  manufacturer: string | null;
-  institutionName: string | null;
-  stationName: string | null;
-  modelName: string | null;
-  deviceSerialNumber: string | null;
-  deviceUid: string | null;
-  /** (0018,1009), top level or inside the UDI Sequence (0018,100A). */
-  udi: string[];
-  softwareVersions: string[];
   /** Some group 0010 element appeared; its value was never read. */
   patientModulePresent: boolean;
   /** The dataset was cut (gap, cap, malformed, end of stream) before the equipment tags were passed. */
