@@ -17,6 +17,7 @@ APT_PACKAGES=(
   dnsmasq-base       # DHCP server for the DHCP testbed
   busybox            # udhcpc: one DHCP client
   isc-dhcp-client    # dhclient: another DHCP client
+  chromium           # headless browser for the dashboard tests (driven by playwright-core)
 )
 
 missing=()
