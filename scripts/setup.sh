@@ -18,6 +18,7 @@ APT_PACKAGES=(
   busybox            # udhcpc: one DHCP client
   isc-dhcp-client    # dhclient: another DHCP client
   chromium           # headless browser for the dashboard tests (driven by playwright-core)
+  fonts-liberation   # text in the headless browser (a recommend of chromium, which setup skips)
 )
 
 missing=()
