@@ -52,6 +52,36 @@ export const ERRORS = {
     exit: 65,
     hint: 'the inventory must be JSON shaped like the output of auscult inventory --format json: {"devices":[{"id":...}, ...]}',
   },
+  AUSCULT_ERR_COLLECTOR_DATABASE: {
+    exit: 74,
+    hint: 'the collector database cannot be opened or written; check --db, its folder and permissions, and that it is an auscult collector database',
+  },
+  AUSCULT_ERR_COLLECTOR_LISTEN: {
+    exit: 69,
+    hint: 'the collector cannot listen there; --listen takes HOST:PORT (e.g. 0.0.0.0:8443); check the port is free and allowed',
+  },
+  AUSCULT_ERR_COLLECTOR_TLS: {
+    exit: 66,
+    hint: 'the TLS files cannot be read or do not match; give --cert and --key as PEM files (both or neither), and --ca as a PEM CA bundle for mutual TLS',
+  },
+  AUSCULT_ERR_AGENT_EXISTS: {
+    exit: 65,
+    hint: 'an agent with that name is already enrolled; pick another name, or revoke it and enroll a new one under a new name',
+  },
+  AUSCULT_ERR_AGENT_UNKNOWN: { exit: 65, hint: 'no agent of that name is enrolled; auscult collector agents lists them' },
+  AUSCULT_ERR_AGENT_NAME: { exit: 64, hint: 'agent names are 1-64 characters of letters, digits, dot, dash and underscore' },
+  AUSCULT_ERR_OUTBOX: {
+    exit: 74,
+    hint: 'the agent outbox (SQLite) cannot be opened or written; check --outbox, its folder, free space and permissions, and that no other agent uses the same file',
+  },
+  AUSCULT_ERR_TOKEN_FILE: {
+    exit: 66,
+    hint: 'auscult collector enroll NAME prints an agent token; write it to the file given to --token-file (one line)',
+  },
+  AUSCULT_ERR_CA_FILE: {
+    exit: 66,
+    hint: "--ca takes the collector's certificate in PEM (the FILE.cert.pem next to the collector's database)",
+  },
   AUSCULT_ERR_INTERNAL: { exit: 70, hint: 'this is a bug in auscult; please report it with the command line used' },
 } as const;
 

@@ -1,0 +1,118 @@
+/**
+ * SQLite schema of the collector database. Bump COLLECTOR_SCHEMA_VERSION
+ * with every change and add a migration step in store.ts.
+ *
+ * JSON columns hold the protocol shapes as the agents sent them
+ * (rules/inventory.ts DeviceRecord, rules/types.ts Finding); the plain
+ * columns beside them exist for filtering and ordering.
+ */
+
+export const COLLECTOR_SCHEMA_VERSION = 1;
+
+export const COLLECTOR_SCHEMA = `
+CREATE TABLE IF NOT EXISTS schema_version (
+  version INTEGER NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS meta (
+  key TEXT PRIMARY KEY,
+  value TEXT NOT NULL
+);
+
+-- One row per enrolled agent. Only the sha256 of the token is kept.
+CREATE TABLE IF NOT EXISTS agents (
+  id TEXT PRIMARY KEY,              -- the name given to 'auscult collector enroll'
+  name TEXT NOT NULL UNIQUE,
+  token_hash TEXT NOT NULL UNIQUE,  -- hex sha256 of the bearer token
+  enrolled_at TEXT NOT NULL,
+  revoked INTEGER NOT NULL DEFAULT 0,
+  revoked_at TEXT,
+  self_id TEXT,                     -- hello.agentId (the agent's own id)
+  hostname TEXT,
+  last_seen TEXT,
+  version TEXT,
+  kb_version TEXT,
+  source TEXT,
+  last_stats TEXT,                  -- JSON AgentStats
+  acked_seq INTEGER NOT NULL DEFAULT 0, -- every seq <= this is stored (contiguous)
+  hello_last_seq INTEGER
+);
+
+-- Seqs stored above agents.acked_seq (arrived out of order); folded into
+-- acked_seq as soon as the gap below them closes.
+CREATE TABLE IF NOT EXISTS agent_seqs (
+  agent_id TEXT NOT NULL,
+  seq INTEGER NOT NULL,
+  PRIMARY KEY (agent_id, seq)
+) WITHOUT ROWID;
+
+-- The merged view of a device across agents.
+CREATE TABLE IF NOT EXISTS devices (
+  id TEXT PRIMARY KEY,
+  json TEXT NOT NULL,               -- merged DeviceRecord
+  vendor TEXT NOT NULL,             -- lower-cased vendor id, vendor name and manufacturer, for ?vendor=
+  device_class TEXT,
+  search TEXT NOT NULL,             -- lower-cased text for ?q=
+  observed_at TEXT NOT NULL,        -- newest observedAt of any agent's report
+  stored_first TEXT NOT NULL,
+  stored_last TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS devices_class ON devices(device_class);
+
+-- Each agent's latest report of a device, as sent.
+CREATE TABLE IF NOT EXISTS device_agents (
+  device_id TEXT NOT NULL,
+  agent_id TEXT NOT NULL,
+  json TEXT NOT NULL,
+  observed_at TEXT NOT NULL,
+  stored_at TEXT NOT NULL,
+  PRIMARY KEY (device_id, agent_id)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS device_agents_agent ON device_agents(agent_id);
+
+-- Evidence rows per device and agent (the merged device JSON carries their union).
+CREATE TABLE IF NOT EXISTS evidence (
+  device_id TEXT NOT NULL,
+  agent_id TEXT NOT NULL,
+  attribute TEXT NOT NULL,
+  value TEXT NOT NULL,
+  protocol TEXT NOT NULL,
+  field TEXT NOT NULL,
+  flow TEXT NOT NULL,
+  first_seen TEXT NOT NULL,
+  last_seen TEXT NOT NULL,
+  count INTEGER NOT NULL,
+  confidence TEXT NOT NULL,
+  PRIMARY KEY (device_id, agent_id, attribute, value, protocol, field)
+) WITHOUT ROWID;
+
+CREATE TABLE IF NOT EXISTS findings (
+  id TEXT PRIMARY KEY,
+  device_id TEXT NOT NULL,
+  source TEXT NOT NULL,             -- agent id, or 'collector' (re-correlation)
+  json TEXT NOT NULL,               -- Finding
+  kind TEXT NOT NULL,
+  status TEXT NOT NULL,
+  severity TEXT NOT NULL,
+  severity_rank INTEGER NOT NULL,   -- critical 4 .. none 0, unknown -1
+  score REAL,
+  kev INTEGER NOT NULL,
+  first_seen TEXT NOT NULL,
+  last_seen TEXT NOT NULL,
+  closed_at TEXT,
+  closed_reason TEXT
+);
+CREATE INDEX IF NOT EXISTS findings_device ON findings(device_id);
+CREATE INDEX IF NOT EXISTS findings_open ON findings(closed_at, severity_rank);
+
+CREATE TABLE IF NOT EXISTS version_history (
+  id INTEGER PRIMARY KEY,
+  device_id TEXT NOT NULL,
+  at TEXT NOT NULL,
+  agent_id TEXT NOT NULL,
+  from_versions TEXT NOT NULL,      -- JSON array
+  to_versions TEXT NOT NULL,        -- JSON array
+  change TEXT NOT NULL              -- patched | downgraded | changed
+);
+CREATE INDEX IF NOT EXISTS version_history_device ON version_history(device_id);
+`;
