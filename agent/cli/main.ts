@@ -5,6 +5,7 @@
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { AuscultError } from '../errors.js';
+import { collectorAgentsCommand, collectorEnrollCommand, collectorRevokeCommand, collectorServeCommand } from './collector-command.js';
 import { correlateCommand } from './correlate-command.js';
 import { inventoryCommand } from './inventory-command.js';
 import { kbImportCommand, kbListCommand } from './kb-command.js';
@@ -50,6 +51,50 @@ async function main(argv: string[]): Promise<number> {
       (args) => {
         exitCode = correlateCommand({ inventory: args.inventory, kb: args.kb, format: args.format, output: args.output });
       },
+    )
+    .command('collector', 'the central collector agents stream to: run it, enroll/revoke agents, list them', (y) =>
+      y
+        .option('db', { type: 'string', describe: 'collector database (default: $AUSCULT_COLLECTOR_DB, else ./auscult-collector.sqlite)' })
+        .command(
+          '$0',
+          'run the collector (wss /agent, HTTP API /api/, dashboard /)',
+          (y) =>
+            y
+              .option('listen', { type: 'string', default: '127.0.0.1:8443', describe: 'HOST:PORT to listen on ([::1]:PORT for IPv6)' })
+              .option('kb', { type: 'string', describe: 'knowledge base (auscult kb import --db FILE) to re-correlate the inventory with; watched for changes' })
+              .option('cert', { type: 'string', describe: 'TLS certificate (PEM); default: a self-signed one generated next to --db (FILE.cert.pem)' })
+              .option('key', { type: 'string', describe: 'TLS private key (PEM), with --cert' })
+              .option('ca', { type: 'string', describe: 'CA bundle (PEM): require client certificates signed by it (mutual TLS)' })
+              .option('web', { type: 'string', describe: 'dashboard folder to serve at / (default: collector/web)' })
+              .example('$0 collector --listen 0.0.0.0:8443 --db collector.sqlite --kb kb.sqlite', 'run it'),
+          async (args) => {
+            exitCode = await collectorServeCommand({ listen: args.listen, db: args.db, kb: args.kb, cert: args.cert, key: args.key, ca: args.ca, web: args.web });
+          },
+        )
+        .command(
+          'enroll <name>',
+          'enroll an agent: prints its token once (only its hash is stored)',
+          (y) => y.positional('name', { type: 'string', demandOption: true, describe: 'agent name (letters, digits, . _ -)' }),
+          (args) => {
+            exitCode = collectorEnrollCommand({ name: args.name, db: args.db });
+          },
+        )
+        .command(
+          'revoke <name>',
+          "revoke an agent's token",
+          (y) => y.positional('name', { type: 'string', demandOption: true }),
+          (args) => {
+            exitCode = collectorRevokeCommand({ name: args.name, db: args.db });
+          },
+        )
+        .command(
+          'agents',
+          'list enrolled agents',
+          (y) => y.option('format', { choices: ['table', 'json'] as const, default: 'table' as const }),
+          (args) => {
+            exitCode = collectorAgentsCommand({ db: args.db, format: args.format });
+          },
+        ),
     )
     .command('kb', 'the knowledge base: advisories (CSAF), SBOMs (CycloneDX, SPDX), VEX and KEV', (y) =>
       y
