@@ -6,6 +6,7 @@ import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { AuscultError } from '../errors.js';
 import { collectorAgentsCommand, collectorEnrollCommand, collectorRevokeCommand, collectorServeCommand } from './collector-command.js';
+import { agentCommand } from './agent-command.js';
 import { correlateCommand } from './correlate-command.js';
 import { inventoryCommand } from './inventory-command.js';
 import { kbImportCommand, kbListCommand } from './kb-command.js';
@@ -50,6 +51,48 @@ async function main(argv: string[]): Promise<number> {
           .example('$0 correlate --inventory inv.json --kb auscult-kb.sqlite --format json', 'findings as JSON'),
       (args) => {
         exitCode = correlateCommand({ inventory: args.inventory, kb: args.kb, format: args.format, output: args.output });
+      },
+    )
+    .command(
+      'agent',
+      'capture continuously and stream devices and findings to a collector',
+      (y) =>
+        y
+          .option('interface', { alias: 'i', type: 'string', describe: 'live interface to capture on (a SPAN/mirror port)' })
+          .option('read', { alias: 'r', type: 'string', describe: 'replay a pcap/pcapng file through the same path instead' })
+          .conflicts('interface', 'read')
+          .check((a) => (a.interface !== undefined || a.read !== undefined ? true : 'give --interface IF or --read FILE'))
+          .option('filter', { alias: 'f', type: 'string', describe: 'BPF filter applied by libpcap' })
+          .option('snaplen', { type: 'number', describe: 'bytes captured per packet (libpcap snapshot length)' })
+          .option('buffer-mb', { type: 'number', describe: 'libpcap kernel buffer size in MiB' })
+          .option('promisc', { type: 'boolean', default: true, describe: 'promiscuous mode (--no-promisc to turn off)' })
+          .option('collector', { type: 'string', demandOption: true, describe: 'collector URL, wss://HOST:PORT' })
+          .option('token-file', { type: 'string', demandOption: true, describe: 'file holding the agent token (auscult collector enroll NAME)' })
+          .option('ca', { type: 'string', describe: "PEM certificate to trust for the collector (its FILE.cert.pem); default: the system CAs" })
+          .option('kb', { type: 'string', describe: 'knowledge base to correlate with; kb-updates from the collector are imported into it (default OUTBOX.kb.sqlite)' })
+          .option('outbox', { type: 'string', default: 'auscult-outbox.sqlite', describe: 'durable outbox (SQLite) of messages not yet acknowledged' })
+          .option('outbox-max-rows', { type: 'number', default: 100_000, describe: 'outbox cap: stats are dropped first, device states compacted, findings never dropped' })
+          .option('stats-interval', { type: 'number', default: 10, describe: 'seconds between stats lines (stderr) and stats messages' })
+          .option('agent-id', { type: 'string', describe: 'agent id sent in hello (default: the host name)' })
+          .example('$0 agent -i eth1 --collector wss://collector:8443 --token-file /etc/auscult/token --ca /etc/auscult/collector.cert.pem', 'live')
+          .example('$0 agent --read cap.pcap --collector wss://127.0.0.1:8443 --token-file token --ca collector.db.cert.pem', 'replay a file'),
+      async (args) => {
+        exitCode = await agentCommand({
+          interface: args.interface,
+          read: args.read,
+          filter: args.filter,
+          snaplen: args.snaplen,
+          bufferMb: args['buffer-mb'],
+          promisc: args.promisc,
+          collector: args.collector,
+          tokenFile: args['token-file'],
+          ca: args.ca,
+          kb: args.kb,
+          outbox: args.outbox,
+          outboxMaxRows: args['outbox-max-rows'],
+          statsInterval: args['stats-interval'],
+          agentId: args['agent-id'],
+        });
       },
     )
     .command('collector', 'the central collector agents stream to: run it, enroll/revoke agents, list them', (y) =>
