@@ -1,0 +1,128 @@
+/**
+ * The store on its own (a real SQLite file): devices merged across agents,
+ * version history, findings closed and re-opened, filters.
+ */
+import t from 'tap';
+import { join } from 'node:path';
+import { CollectorStore } from '../../collector/store.js';
+import { classifyVersionChange } from '../../collector/merge.js';
+import { device, evidence, finding, tempDir } from './helpers.js';
+
+function open(t: { teardown(fn: () => void): void }) {
+  const s = CollectorStore.open(join(tempDir('store'), 'c.sqlite'));
+  t.teardown(() => s.close());
+  s.enroll('a1');
+  s.enroll('a2');
+  return s;
+}
+
+let seq = 0;
+const put = (s: CollectorStore, agentId: string, d: ReturnType<typeof device>, observedAt = d.lastSeen) =>
+  s.applyBatch([{ agentId, msg: { type: 'device', v: 1, seq: ++seq, observedAt, device: d } }]);
+
+t.test('two agents: union of evidence, newest values win', async (t) => {
+  const s = open(t);
+  put(s, 'a1', device('mac:02:00:00:00:00:01', {
+    ip: '10.0.0.1', ips: ['10.0.0.1'], manufacturer: 'GE MEDICAL SYSTEMS', model: 'Optima', roles: ['modality'], softwareVersions: ['1.0'],
+    firstSeen: '2024-05-01T09:00:00.000Z', lastSeen: '2024-05-01T10:00:00.000Z',
+    evidence: [evidence('manufacturer', 'GE MEDICAL SYSTEMS', { count: 5, firstSeen: '2024-05-01T09:00:00.000Z', lastSeen: '2024-05-01T10:00:00.000Z' })],
+  }));
+  put(s, 'a2', device('mac:02:00:00:00:00:01', {
+    ip: '10.0.0.2', ips: ['10.0.0.2'], manufacturer: null, model: 'Optima CT660', roles: ['hl7-sender'], serialNumber: 'SN1', softwareVersions: [],
+    firstSeen: '2024-05-01T09:30:00.000Z', lastSeen: '2024-05-01T11:00:00.000Z',
+    evidence: [
+      evidence('manufacturer', 'GE MEDICAL SYSTEMS', { count: 2, firstSeen: '2024-05-01T08:00:00.000Z', lastSeen: '2024-05-01T11:00:00.000Z' }),
+      evidence('serialNumber', 'SN1', { protocol: 'hl7', field: 'PRT-16' }),
+    ],
+  }));
+  const d = s.device('mac:02:00:00:00:00:01')!;
+  t.same(d.agents, ['a1', 'a2']);
+  t.equal(d.ip, '10.0.0.2', 'newest ip');
+  t.equal(d.manufacturer, 'GE MEDICAL SYSTEMS', 'a newer null does not erase a value');
+  t.equal(d.model, 'Optima CT660', 'newest model');
+  t.equal(d.serialNumber, 'SN1');
+  t.same(d.softwareVersions, ['1.0'], 'newest non-empty version list');
+  t.same(d.ips.sort(), ['10.0.0.1', '10.0.0.2']);
+  t.same(d.roles.sort(), ['hl7-sender', 'modality']);
+  t.equal(d.firstSeen, '2024-05-01T09:00:00.000Z');
+  t.equal(d.lastSeen, '2024-05-01T11:00:00.000Z');
+  t.equal(d.evidence.length, 2, 'evidence union');
+  const m = d.evidence.find((e) => e.attribute === 'manufacturer')!;
+  t.equal(m.firstSeen, '2024-05-01T08:00:00.000Z');
+  t.equal(m.lastSeen, '2024-05-01T11:00:00.000Z');
+  t.equal(m.count, 5, 'largest count (overlapping SPAN ports see the same packets)');
+  const rows = s.db.prepare('SELECT agent_id, count(*) AS n FROM evidence GROUP BY agent_id ORDER BY agent_id').all();
+  t.same(rows, [{ agent_id: 'a1', n: 1 }, { agent_id: 'a2', n: 2 }], 'evidence rows per agent');
+  t.same(s.devices({ agent: 'a2' }).map((x) => x.id), ['mac:02:00:00:00:00:01']);
+
+  // A late, older report from a1 does not overwrite its newer one.
+  put(s, 'a1', device('mac:02:00:00:00:00:01', { model: 'stale', lastSeen: '2024-05-01T08:00:00.000Z' }), '2024-05-01T08:00:00.000Z');
+  t.equal(s.device('mac:02:00:00:00:00:01')!.model, 'Optima CT660');
+});
+
+t.test('version history: patched, downgraded, changed', async (t) => {
+  const s = open(t);
+  const at = (h: number) => `2024-05-01T${String(h).padStart(2, '0')}:00:00.000Z`;
+  put(s, 'a1', device('ip:10.0.0.9', { softwareVersions: ['4.2.1'], lastSeen: at(1) }));
+  put(s, 'a1', device('ip:10.0.0.9', { softwareVersions: ['4.2.1'], lastSeen: at(2) }));
+  put(s, 'a1', device('ip:10.0.0.9', { softwareVersions: ['4.10'], lastSeen: at(3) }));
+  put(s, 'a2', device('ip:10.0.0.9', { softwareVersions: ['4.2.1 SP2'], lastSeen: at(4) }));
+  put(s, 'a2', device('ip:10.0.0.9', { softwareVersions: ['v4.2.1 SP2'], lastSeen: at(5) }));
+  const h = s.deviceDetail('ip:10.0.0.9')!.history;
+  t.same(h.map((x) => [x.from, x.to, x.change, x.agentId]), [
+    [['4.2.1'], ['4.10'], 'patched', 'a1'],
+    [['4.10'], ['4.2.1 SP2'], 'downgraded', 'a2'],
+    [['4.2.1 SP2'], ['v4.2.1 SP2'], 'changed', 'a2'],
+  ]);
+  t.equal(classifyVersionChange([], ['1.0']), null, 'first sighting is not a change');
+});
+
+t.test('findings: upsert, close, re-open, filters and order', async (t) => {
+  const s = open(t);
+  put(s, 'a1', device('ip:10.0.0.1', { manufacturer: 'Philips', deviceClass: 'patient-monitor' }));
+  put(s, 'a1', device('ip:10.0.0.2', { manufacturer: 'Baxter', deviceClass: 'infusion-pump' }));
+  const f = (id: string, dev: string, o = {}) => s.applyBatch([{ agentId: 'a1', msg: { type: 'finding', v: 1, seq: ++seq, finding: finding(id, dev, o) } }]);
+  f('f-med', 'ip:10.0.0.1', { severity: 'medium', cvss: null });
+  f('f-crit', 'ip:10.0.0.1', { severity: 'critical' });
+  f('f-kev', 'ip:10.0.0.2', { severity: 'high', kev: { dateAdded: '2024-01-01', dueDate: null, knownRansomwareCampaignUse: 'Known' } });
+  f('f-fixed', 'ip:10.0.0.2', { severity: 'low', status: 'fixed' });
+  t.same(s.findings().map((x) => x.id), ['f-kev', 'f-crit', 'f-med', 'f-fixed'], 'riskiest first: KEV, then severity');
+  t.same(s.findings({ severity: ['critical', 'high'] }).map((x) => x.id), ['f-kev', 'f-crit']);
+  t.same(s.findings({ kev: true }).map((x) => x.id), ['f-kev']);
+  t.same(s.findings({ status: ['fixed'] }).map((x) => x.id), ['f-fixed']);
+  s.applyBatch([{ agentId: 'a1', msg: { type: 'finding-closed', v: 1, seq: ++seq, findingId: 'f-crit', deviceId: 'ip:10.0.0.1', reason: 'patched' } }]);
+  const closed = s.finding('f-crit')!;
+  t.equal(closed.closedReason, 'patched');
+  t.ok(closed.closedAt);
+  t.same(s.findings({ open: true }).map((x) => x.id), ['f-kev', 'f-med', 'f-fixed']);
+  t.same(s.findings({ open: false }).map((x) => x.id), ['f-crit']);
+  const d1 = s.device('ip:10.0.0.1')!;
+  t.equal(d1.openFindings, 1);
+  t.equal(d1.maxSeverity, 'medium');
+  t.equal(d1.kev, false);
+  t.equal(s.device('ip:10.0.0.2')!.kev, true);
+  f('f-crit', 'ip:10.0.0.1', { severity: 'critical' });
+  t.equal(s.finding('f-crit')!.closedAt, null, 're-reported: open again');
+  t.same(s.devices({ vulnerable: true }).map((x) => x.id), ['ip:10.0.0.1', 'ip:10.0.0.2']);
+  s.applyBatch([{ agentId: 'a1', msg: { type: 'finding-closed', v: 1, seq: ++seq, findingId: 'f-kev', deviceId: 'ip:10.0.0.2', reason: 'patched' } }]);
+  t.same(s.devices({ vulnerable: true }).map((x) => x.id), ['ip:10.0.0.1'], 'a fixed finding does not make a device vulnerable');
+  t.same(s.devices({ vulnerable: false }).map((x) => x.id), ['ip:10.0.0.2']);
+  t.same(s.devices({ vendor: 'baxter' }).map((x) => x.id), ['ip:10.0.0.2']);
+  t.same(s.devices({ class: 'patient-monitor' }).map((x) => x.id), ['ip:10.0.0.1']);
+  t.same(s.devices({ q: 'PHILIPS' }).map((x) => x.id), ['ip:10.0.0.1']);
+});
+
+t.test('a file that is not a collector database is refused', async (t) => {
+  const dir = tempDir('store-bad');
+  const Database = (await import('better-sqlite3')).default;
+  const db = new Database(join(dir, 'other.sqlite'));
+  db.exec('CREATE TABLE x (a)');
+  db.close();
+  t.throws(() => CollectorStore.open(join(dir, 'other.sqlite')), { code: 'AUSCULT_ERR_COLLECTOR_DATABASE' });
+  const s = CollectorStore.open(join(dir, 'c.sqlite'));
+  t.teardown(() => s.close());
+  s.enroll('a1');
+  t.throws(() => s.enroll('a1'), { code: 'AUSCULT_ERR_AGENT_EXISTS' });
+  t.throws(() => s.enroll('bad name'), { code: 'AUSCULT_ERR_AGENT_NAME' });
+  t.throws(() => s.revoke('nobody'), { code: 'AUSCULT_ERR_AGENT_UNKNOWN' });
+});
