@@ -57,7 +57,8 @@ function h(tag, props, ...children) {
   return el;
 }
 
-function append(el, children) {
+/** Appends children (nodes, strings, arrays of them; null/false skipped) as nodes and text nodes. */
+function append(el, ...children) {
   for (const c of children.flat(Infinity)) {
     if (c === null || c === undefined || c === false) continue;
     el.append(c instanceof Node ? c : String(c));
@@ -518,7 +519,7 @@ function inventoryView() {
         h(
           'tr',
           { 'data-device-id': d.id, class: state.fresh.has(d.id) ? 'fresh' : null },
-          h('td', { class: 'col-name' }, routeLink(deviceHref(d.id), deviceName(d)), h('div', { class: 'sub' }, d.id)),
+          h('td', { class: 'col-name' }, routeLink(deviceHref(d.id), deviceName(d)), deviceName(d) !== d.id ? h('div', { class: 'sub' }, d.id) : null),
           h('td', null, vendorOf(d) ?? h('span', { class: 'muted' }, d.macVendor ? `NIC: ${d.macVendor}` : '—')),
           h('td', null, classOf(d) ?? h('span', { class: 'muted' }, '—')),
           h('td', { class: 'mono' }, d.ip ?? '—'),
@@ -692,7 +693,7 @@ function deviceView(id) {
             ['Device id', h('code', null, d.id)],
             ['IP', d.ip],
             ['Other IPs', (d.ips ?? []).filter((x) => x !== d.ip)],
-            ['MAC', d.mac ? [h('code', null, d.mac), d.macVendor ? ` (${d.macVendor})` : '', d.macLocallyAdministered ? ' locally administered' : ''] : null],
+            ['MAC', d.mac ? h('span', null, h('code', null, d.mac), d.macVendor ? ` ${d.macVendor}` : '', d.macLocallyAdministered ? ' (locally administered)' : '') : null],
             ['Agents', (d.agents ?? []).map((a) => state.agents.get(a)?.name ?? a)],
             ['Gateways', (d.gateways ?? []).length ? d.gateways.map((g) => routeLink(deviceHref(g), deviceLabel(g))) : null],
             ['First seen', timeCell(d.firstSeen)],
@@ -731,7 +732,8 @@ function deviceView(id) {
               { class: 'peers', id: 'peers' },
               d.peers.map((pid) => {
                 const p = (detail.peers ?? []).find((x) => x.id === pid);
-                const label = p ? [p.manufacturer, p.model].filter(Boolean).join(' ') || p.deviceClass || pid : deviceLabel(pid);
+                const known = state.devices.get(pid);
+                const label = known ? deviceName(known) : p ? [p.manufacturer, p.model].filter(Boolean).join(' ') || p.deviceClass || pid : pid;
                 return h('li', null, routeLink(deviceHref(pid), label), h('span', { class: 'sub' }, ` ${p?.ip ?? pid}${p?.deviceClass ? ` · ${p.deviceClass}` : ''}`));
               }),
             )
@@ -989,7 +991,7 @@ function agentsView() {
         h(
           'tr',
           { 'data-agent-id': a.id },
-          h('td', null, h('strong', null, a.name ?? a.id), h('div', { class: 'sub' }, a.id)),
+          h('td', null, h('strong', null, a.name ?? a.id), a.name && a.name !== a.id ? h('div', { class: 'sub' }, a.id) : null),
           h('td', null, a.revoked ? h('span', { class: 'state state-revoked' }, 'revoked') : a.connected ? h('span', { class: 'state state-up' }, 'connected') : h('span', { class: 'state state-down' }, 'disconnected')),
           h('td', null, h('span', { title: a.lastSeen ?? '' }, ago(a.lastSeen))),
           h('td', { class: 'mono wrap' }, a.source ?? '—'),
