@@ -30,6 +30,9 @@ import type { BackoffOptions } from './uplink/backoff.js';
 import { Outbox, type SentState } from './uplink/outbox.js';
 import { applyChanges, diffSnapshot } from './uplink/snapshot-diff.js';
 
+/** After SIGINT/SIGTERM: how long acks for what is in flight are awaited before closing. */
+const STOP_DRAIN_MS = 250;
+
 export interface AgentOptions {
   /** Live interface (exactly one of iface / file). */
   iface?: string;
@@ -112,6 +115,7 @@ export class Agent {
   private kbVersion = 'none';
   private capture: Capture | null = null;
   private stopRequested = false;
+  private wakeOnStop: (() => void) | null = null;
   private readonly startedAt = Date.now();
   private packetsSeen = 0;
   private packetsAtSnapshot = -1;
@@ -224,6 +228,7 @@ export class Agent {
     if (this.stopRequested) return;
     this.stopRequested = true;
     void this.capture?.stop();
+    this.wakeOnStop?.();
   }
 
   private async shutdown(endOfFile: boolean): Promise<void> {
@@ -236,8 +241,11 @@ export class Agent {
         this.snapshotDirty = true;
         this.snapshot();
         this.emitStats();
-        const waitMs = endOfFile ? (this.opts.drainTimeoutMs ?? 30_000) : 250;
-        const drained = await this.client.drain(waitMs);
+        // After a file: wait for every ack (up to drainTimeoutMs) unless a signal cuts it short.
+        // After a signal: a quarter second for what is already in flight.
+        const waitMs = endOfFile && !this.stopRequested ? (this.opts.drainTimeoutMs ?? 30_000) : STOP_DRAIN_MS;
+        const stopped = new Promise<void>((resolve) => (this.wakeOnStop = () => setTimeout(resolve, STOP_DRAIN_MS)));
+        const drained = await Promise.race([this.client.drain(waitMs), stopped.then(() => this.outbox.depth === 0)]);
         if (!drained) this.log(`auscult agent: ${this.outbox.depth} messages stay in the outbox ${this.opts.outbox}; they are sent on the next start`);
       }
     } finally {

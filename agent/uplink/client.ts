@@ -1,5 +1,6 @@
 /**
- * The agent's WebSocket client to the collector (see collector/protocol.ts).
+ * The agent's WebSocket client to the collector (see collector/protocol.ts),
+ * on wss://HOST:PORT/agent.
  *
  * On each connection: `Authorization: Bearer <token>` on the upgrade, then
  * hello; once the collector's welcome arrives (or after a short wait), every
@@ -94,7 +95,10 @@ export class UplinkClient {
 
   constructor(opts: UplinkClientOptions) {
     if (!/^wss:\/\//i.test(opts.url)) throw new Error(`collector URL must be wss:// (got ${opts.url})`);
-    this.opts = opts;
+    // The collector serves agents on /agent; a bare wss://HOST:PORT means that.
+    const url = new URL(opts.url);
+    if (url.pathname === '/' || url.pathname === '') url.pathname = '/agent';
+    this.opts = { ...opts, url: url.href };
     this.window = Math.max(1, opts.window ?? 1000);
     this.backoff = new Backoff(opts.backoff);
     this.log = opts.log ?? ((line) => process.stderr.write(line + '\n'));
