@@ -52,6 +52,7 @@ CREATE TABLE IF NOT EXISTS devices (
   json TEXT NOT NULL,               -- merged DeviceRecord
   vendor TEXT NOT NULL,             -- lower-cased vendor id, vendor name and manufacturer, for ?vendor=
   device_class TEXT,
+  versions TEXT NOT NULL,           -- JSON softwareVersions of the merged view (version history)
   search TEXT NOT NULL,             -- lower-cased text for ?q=
   observed_at TEXT NOT NULL,        -- newest observedAt of any agent's report
   stored_first TEXT NOT NULL,
@@ -66,6 +67,7 @@ CREATE TABLE IF NOT EXISTS device_agents (
   json TEXT NOT NULL,
   observed_at TEXT NOT NULL,
   stored_at TEXT NOT NULL,
+  evidence_keys TEXT NOT NULL,      -- the report's evidence keys, to drop vanished rows without parsing json
   PRIMARY KEY (device_id, agent_id)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS device_agents_agent ON device_agents(agent_id);

@@ -191,15 +191,18 @@ export class CollectorStore {
       insertSeq: db.prepare('INSERT OR IGNORE INTO agent_seqs (agent_id, seq) VALUES (?, ?)'),
       deleteSeqsUpTo: db.prepare('DELETE FROM agent_seqs WHERE agent_id = ? AND seq <= ?'),
       reportsOf: db.prepare('SELECT agent_id, json, observed_at FROM device_agents WHERE device_id = ?'),
-      reportOf: db.prepare('SELECT json, observed_at FROM device_agents WHERE device_id = ? AND agent_id = ?'),
+      agentsOf: db.prepare('SELECT agent_id, observed_at FROM device_agents WHERE device_id = ?'),
+      reportOf: db.prepare('SELECT observed_at, evidence_keys FROM device_agents WHERE device_id = ? AND agent_id = ?'),
       upsertReport: db.prepare(
-        `INSERT INTO device_agents (device_id, agent_id, json, observed_at, stored_at) VALUES (?, ?, ?, ?, ?)
-         ON CONFLICT (device_id, agent_id) DO UPDATE SET json = excluded.json, observed_at = excluded.observed_at, stored_at = excluded.stored_at`,
+        `INSERT INTO device_agents (device_id, agent_id, json, observed_at, stored_at, evidence_keys) VALUES (?, ?, ?, ?, ?, ?)
+         ON CONFLICT (device_id, agent_id) DO UPDATE SET json = excluded.json, observed_at = excluded.observed_at, stored_at = excluded.stored_at,
+           evidence_keys = excluded.evidence_keys`,
       ),
+      deviceVersions: db.prepare('SELECT versions FROM devices WHERE id = ?'),
       deviceJson: db.prepare('SELECT json, observed_at FROM devices WHERE id = ?'),
       upsertDevice: db.prepare(
-        `INSERT INTO devices (id, json, vendor, device_class, search, observed_at, stored_first, stored_last) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-         ON CONFLICT (id) DO UPDATE SET json = excluded.json, vendor = excluded.vendor, device_class = excluded.device_class,
+        `INSERT INTO devices (id, json, vendor, device_class, versions, search, observed_at, stored_first, stored_last) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (id) DO UPDATE SET json = excluded.json, vendor = excluded.vendor, device_class = excluded.device_class, versions = excluded.versions,
            search = excluded.search, observed_at = max(devices.observed_at, excluded.observed_at), stored_last = excluded.stored_last`,
       ),
       upsertEvidence: db.prepare(
@@ -208,7 +211,7 @@ export class CollectorStore {
          ON CONFLICT (device_id, agent_id, attribute, value, protocol, field) DO UPDATE SET flow = excluded.flow,
            first_seen = excluded.first_seen, last_seen = excluded.last_seen, count = excluded.count, confidence = excluded.confidence`,
       ),
-      deleteEvidence: db.prepare('DELETE FROM evidence WHERE device_id = ? AND agent_id = ? AND attribute = ? AND value = ? AND protocol = ? AND field = ?'),
+      deleteEvidenceOf: db.prepare('DELETE FROM evidence WHERE device_id = ? AND agent_id = ?'),
       insertHistory: db.prepare('INSERT INTO version_history (device_id, at, agent_id, from_versions, to_versions, change) VALUES (?, ?, ?, ?, ?, ?)'),
       upsertFinding: db.prepare(
         `INSERT INTO findings (id, device_id, source, json, kind, status, severity, severity_rank, score, kev, first_seen, last_seen, closed_at, closed_reason)
@@ -377,39 +380,40 @@ export class CollectorStore {
   /** Stores one agent's report of a device and recomputes the merged view. */
   storeDevice(agentId: string, observedAt: string, device: DeviceRecord, now: string): void {
     const st = this.st;
-    const prevOwn = st.reportOf.get(device.id, agentId) as { json: string; observed_at: string } | undefined;
+    const prevOwn = st.reportOf.get(device.id, agentId) as { observed_at: string; evidence_keys: string } | undefined;
     // An older observation arriving late (replay) does not overwrite a newer one.
     if (prevOwn && prevOwn.observed_at > observedAt) return;
     const json = JSON.stringify(device);
-    st.upsertReport.run(device.id, agentId, json, observedAt, now);
+    let keys = '';
+    for (const e of device.evidence) keys += evKey(e) + '\u0001';
+    st.upsertReport.run(device.id, agentId, json, observedAt, now, keys);
 
-    // Evidence rows of this agent: upsert what is there, drop what vanished.
-    const prevEvidence = prevOwn ? ((JSON.parse(prevOwn.json) as DeviceRecord).evidence ?? []) : [];
-    const keys = new Set<string>();
+    // Evidence rows of this agent: when the set of rows changed, replace them; else update them in place.
+    if (prevOwn && prevOwn.evidence_keys !== keys) st.deleteEvidenceOf.run(device.id, agentId);
     for (const e of device.evidence) {
-      keys.add(evKey(e));
       st.upsertEvidence.run(device.id, agentId, e.attribute, e.value, e.protocol, e.field, e.flow, e.firstSeen, e.lastSeen, e.count, e.confidence);
     }
-    for (const e of prevEvidence) if (!keys.has(evKey(e))) st.deleteEvidence.run(device.id, agentId, e.attribute, e.value, e.protocol, e.field);
 
-    const prevMerged = st.deviceJson.get(device.id) as { json: string; observed_at: string } | undefined;
+    const prevVersions = st.deviceVersions.pluck().get(device.id) as string | undefined;
     let merged: DeviceRecord;
     let mergedJson: string;
-    const reports = st.reportsOf.all(device.id) as Array<{ agent_id: string; json: string; observed_at: string }>;
-    if (reports.length === 1) {
+    const agents = st.agentsOf.all(device.id) as Array<{ agent_id: string; observed_at: string }>;
+    if (agents.length === 1) {
       merged = device;
       mergedJson = json;
     } else {
+      const reports = st.reportsOf.all(device.id) as Array<{ agent_id: string; json: string; observed_at: string }>;
       const list: AgentReport[] = reports.map((r) => ({ agentId: r.agent_id, observedAt: r.observed_at, device: r.agent_id === agentId ? device : (JSON.parse(r.json) as DeviceRecord) }));
       merged = mergeReports(list);
       mergedJson = JSON.stringify(merged);
     }
-    if (prevMerged) {
-      const before = (JSON.parse(prevMerged.json) as DeviceRecord).softwareVersions ?? [];
+    const versions = JSON.stringify(merged.softwareVersions ?? []);
+    if (prevVersions !== undefined && prevVersions !== versions) {
+      const before = JSON.parse(prevVersions) as string[];
       const change = classifyVersionChange(before, merged.softwareVersions ?? []);
-      if (change) st.insertHistory.run(device.id, now, agentId, JSON.stringify(before), JSON.stringify(merged.softwareVersions), change);
+      if (change) st.insertHistory.run(device.id, now, agentId, prevVersions, versions, change);
     }
-    st.upsertDevice.run(device.id, mergedJson, vendorText(merged), merged.deviceClass ?? merged.identity?.deviceClass ?? null, searchText(merged), observedAt, now, now);
+    st.upsertDevice.run(device.id, mergedJson, vendorText(merged), merged.deviceClass ?? merged.identity?.deviceClass ?? null, versions, searchText(merged), observedAt, now, now);
   }
 
   /** Upserts a finding (re-opening it if it was closed). */

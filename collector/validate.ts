@@ -4,7 +4,8 @@
  * (collector/schemas/*.schema.json, checked with the rules/ subset
  * validator). Every refusal has a stable code the agent can act on.
  */
-import { validateJsonSchema, type JsonSchema } from '../rules/fingerprint/json-schema.js';
+import type { JsonSchema } from '../rules/fingerprint/json-schema.js';
+import { compileSchema } from './schema-check.js';
 import { MAX_MESSAGE_BYTES, PROTOCOL_VERSION, type AgentMessage } from './protocol.js';
 // Imported (not read from disk) so tsc copies them into dist/.
 import deviceSchema from './schemas/device.schema.json' with { type: 'json' };
@@ -28,6 +29,8 @@ export const MESSAGE_SCHEMAS: Record<(typeof TYPES)[number], JsonSchema> = {
   'finding-closed': findingClosedSchema as JsonSchema,
   stats: statsSchema as JsonSchema,
 };
+
+const CHECKS = Object.fromEntries(TYPES.map((t) => [t, compileSchema(MESSAGE_SCHEMAS[t])])) as Record<(typeof TYPES)[number], (v: unknown) => string[]>;
 
 /** Problems quoted in a 'schema' refusal (the rest are counted). */
 const MAX_PROBLEMS_QUOTED = 5;
@@ -71,7 +74,7 @@ export function checkFrame(data: Buffer, isBinary: boolean, helloed: boolean): C
     return { ok: false, code: 'version', seq, reason: `protocol version ${JSON.stringify(obj['v'])} is not supported; this collector speaks v${PROTOCOL_VERSION}` };
   }
   if (!helloed && type !== 'hello') return { ok: false, code: 'not-hello', seq, reason: `the first message must be 'hello' (got '${type}')` };
-  const problems = validateJsonSchema(MESSAGE_SCHEMAS[type as (typeof TYPES)[number]], value);
+  const problems = CHECKS[type as (typeof TYPES)[number]](value);
   if (problems.length > 0) {
     const more = problems.length > MAX_PROBLEMS_QUOTED ? ` (and ${problems.length - MAX_PROBLEMS_QUOTED} more)` : '';
     return { ok: false, code: 'schema', seq, reason: `${type} message breaks its schema: ${problems.slice(0, MAX_PROBLEMS_QUOTED).join('; ')}${more}` };

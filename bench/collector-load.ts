@@ -1,0 +1,231 @@
+/**
+ * Collector load: 20 agent processes, each enrolled with its own token,
+ * connect over wss (the collector's self-signed certificate pinned) to one
+ * collector and send device / finding / stats messages as fast as acks
+ * allow (a window of BENCH_WINDOW unacknowledged messages), for
+ * BENCH_SECONDS. Reports sustained acknowledged messages/s stored in SQLite
+ * (after a warm-up) and p50/p99 ack latency (send → ack covering it).
+ * Target: 20,000 msg/s.
+ *
+ *   npx tsx bench/collector-load.ts
+ *   BENCH_AGENTS=20 BENCH_SECONDS=15 BENCH_WINDOW=512 npx tsx bench/collector-load.ts
+ *
+ * The senders are this file run with --sender: a small client of
+ * collector/protocol.ts of its own (not agent/uplink).
+ */
+import { fork } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import WebSocket from 'ws';
+
+const AGENTS = Number(process.env.BENCH_AGENTS ?? 20);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 15);
+const WINDOW = Number(process.env.BENCH_WINDOW ?? 512);
+const WARMUP_S = 2;
+const DEVICES_PER_AGENT = 500;
+
+interface SenderReport {
+  sent: number;
+  acked: number;
+  latencies: number[];
+}
+
+if (process.argv.includes('--sender')) await sender();
+else await main();
+
+async function main(): Promise<void> {
+  const { startCollector } = await import('../collector/server.js');
+  const dir = mkdtempSync(join(tmpdir(), 'auscult-collector-load-'));
+  const c = await startCollector({ listen: '127.0.0.1:0', db: join(dir, 'collector.sqlite'), log: () => {} });
+  const tokens = Array.from({ length: AGENTS }, (_, i) => c.store.enroll(`bench-${i}`).token);
+  const url = `wss://127.0.0.1:${c.port}/agent`;
+  const self = fileURLToPath(import.meta.url);
+  console.log(`collector ${c.url}; ${AGENTS} agents, window ${WINDOW}, ${SECONDS} s (${WARMUP_S} s warm-up); ${cpus().length} CPUs`);
+
+  const children = tokens.map((token, i) =>
+    fork(self, ['--sender'], {
+      execArgv: ['--import', 'tsx'],
+      env: { ...process.env, BENCH_URL: url, BENCH_TOKEN: token, BENCH_CA: c.tls.cert, BENCH_AGENT: String(i) },
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    }),
+  );
+  const reports: Promise<SenderReport>[] = children.map(
+    (ch) =>
+      new Promise((resolve, reject) => {
+        ch.on('message', (m) => {
+          const msg = m as { ready?: boolean; report?: SenderReport };
+          if (msg.report) resolve(msg.report);
+        });
+        ch.on('exit', (code) => (code ? reject(new Error(`sender exited ${code}`)) : undefined));
+      }),
+  );
+  // Wait until every sender is connected and welcomed, then start them together.
+  await Promise.all(children.map((ch) => new Promise<void>((r) => ch.on('message', (m) => (m as { ready?: boolean }).ready && r()))));
+  for (const ch of children) ch.send({ go: SECONDS * 1000 });
+  const t0 = performance.now();
+  await new Promise((r) => setTimeout(r, WARMUP_S * 1000));
+  const warm = { at: performance.now(), applied: c.endpoint.counters.applied };
+  const perSecond: number[] = [];
+  let last = c.endpoint.counters.applied;
+  const sampler = setInterval(() => {
+    perSecond.push(c.endpoint.counters.applied - last);
+    last = c.endpoint.counters.applied;
+  }, 1000);
+  const all = await Promise.all(reports);
+  clearInterval(sampler);
+  const end = { at: performance.now(), applied: c.endpoint.counters.applied };
+
+  const stored = c.store.db.prepare('SELECT sum(acked_seq) AS n FROM agents').get() as { n: number };
+  const sent = all.reduce((s, r) => s + r.sent, 0);
+  const acked = all.reduce((s, r) => s + r.acked, 0);
+  const lat = all.flatMap((r) => r.latencies).sort((a, b) => a - b);
+  const pct = (p: number) => lat[Math.min(lat.length - 1, Math.floor((p / 100) * lat.length))]!;
+  const rate = (end.applied - warm.applied) / ((end.at - warm.at) / 1000);
+  const counts = c.store.db.prepare("SELECT (SELECT count(*) FROM devices) AS devices, (SELECT count(*) FROM findings) AS findings, (SELECT count(*) FROM evidence) AS evidence").get();
+  console.log(
+    JSON.stringify(
+      {
+        agents: AGENTS,
+        window: WINDOW,
+        seconds: Math.round((end.at - t0) / 100) / 10,
+        sent,
+        acked,
+        storedBySeq: stored.n,
+        batches: c.endpoint.counters.batches,
+        sustainedMsgPerSec: Math.round(rate),
+        perSecond,
+        ackLatencyMs: { p50: round(pct(50)), p90: round(pct(90)), p99: round(pct(99)), max: round(lat[lat.length - 1]!) },
+        rows: counts,
+      },
+      null,
+      2,
+    ),
+  );
+  console.log(`sustained ${Math.round(rate)} acknowledged msg/s stored in SQLite (target 20000); ack latency p50 ${round(pct(50))} ms, p99 ${round(pct(99))} ms`);
+  await c.close();
+  rmSync(dir, { recursive: true, force: true });
+}
+
+function round(x: number): number {
+  return Math.round(x * 100) / 100;
+}
+
+/** One agent: hello, then device/finding/stats messages within a window of unacked ones. */
+async function sender(): Promise<void> {
+  const agent = Number(process.env.BENCH_AGENT);
+  const ws = new WebSocket(process.env.BENCH_URL!, { ca: process.env.BENCH_CA!, headers: { Authorization: `Bearer ${process.env.BENCH_TOKEN}` } });
+  await new Promise<void>((resolve, reject) => {
+    ws.once('open', () => resolve());
+    ws.once('error', reject);
+  });
+  // Message bodies prepared once; only seq (and the device index) change per message.
+  const device = (i: number) => ({
+    id: `ip:10.${agent}.${i >> 8}.${i & 255}`,
+    identity: null,
+    ip: `10.${agent}.${i >> 8}.${i & 255}`,
+    mac: `02:00:00:${agent.toString(16).padStart(2, '0')}:${(i >> 8).toString(16).padStart(2, '0')}:${(i & 255).toString(16).padStart(2, '0')}`,
+    macVendor: null,
+    macLocallyAdministered: true,
+    ips: [`10.${agent}.${i >> 8}.${i & 255}`],
+    manufacturer: 'GE MEDICAL SYSTEMS',
+    model: 'Optima CT660',
+    softwareVersions: ['gmp_vct.46'],
+    serialNumber: `SN-${agent}-${i}`,
+    deviceClass: 'ct',
+    roles: ['modality', 'dicom-scu'],
+    dicom: null,
+    hl7: null,
+    dhcp: null,
+    peers: ['ip:10.0.0.10'],
+    gateways: [],
+    firstSeen: '2024-05-01T10:00:00.000Z',
+    lastSeen: '2024-05-01T10:00:00.000Z',
+    evidence: ['manufacturer', 'model', 'softwareVersion', 'serialNumber', 'aeTitle', 'role'].map((attribute) => ({
+      attribute,
+      value: `${attribute}-value`,
+      protocol: 'dicom',
+      field: `(0008,0070) ${attribute} in C-STORE-RQ dataset`,
+      flow: `tcp:10.${agent}.0.1:40000-10.0.0.10:104`,
+      firstSeen: '2024-05-01T10:00:00.000Z',
+      lastSeen: '2024-05-01T10:00:00.000Z',
+      count: 12,
+      confidence: 'high',
+    })),
+  });
+  const deviceTail = Array.from({ length: DEVICES_PER_AGENT }, (_, i) => `,"observedAt":"2024-05-01T10:00:00.000Z","device":${JSON.stringify(device(i))}}`);
+  const findingTail = (i: number) =>
+    `,"finding":${JSON.stringify({
+      id: `bench-${agent}-${i % DEVICES_PER_AGENT}`,
+      deviceId: `ip:10.${agent}.${(i % DEVICES_PER_AGENT) >> 8}.${(i % DEVICES_PER_AGENT) & 255}`,
+      kind: 'exposure',
+      advisoryIds: [],
+      cves: [],
+      title: 'Patient data in cleartext HL7',
+      cvss: null,
+      severity: 'high',
+      kev: null,
+      status: 'affected',
+      remediations: [{ category: 'mitigation', details: 'use TLS', url: null }],
+      explanation: { summary: 'cleartext', matched: [], product: null, versionCheck: null },
+    })}}`;
+  const statsTail = `,"at":"2024-05-01T10:00:00.000Z","stats":{"packets":1,"bytes":1,"pcapDropped":0,"pcapIfDropped":0,"flows":1,"devices":1,"findings":0,"capHits":0,"malformed":0,"gaps":0,"outboxDepth":0,"uptimeSeconds":1}}`;
+  const frame = (seq: number): string => {
+    const k = seq % 10;
+    if (k < 7) return `{"type":"device","v":1,"seq":${seq}${deviceTail[seq % DEVICES_PER_AGENT]}`;
+    if (k < 9) return `{"type":"finding","v":1,"seq":${seq}${findingTail(seq)}`;
+    return `{"type":"stats","v":1,"seq":${seq}${statsTail}`;
+  };
+
+  let nextSeq = 1;
+  let acked = 0;
+  let stopAt = Infinity;
+  let done = false;
+  const sentAt = new Float64Array(1 << 22);
+  const latencies: number[] = [];
+  const pump = () => {
+    if (done) return;
+    const now = performance.now();
+    if (now >= stopAt) return;
+    while (nextSeq - 1 - acked < WINDOW) {
+      sentAt[nextSeq & (sentAt.length - 1)] = now;
+      ws.send(frame(nextSeq));
+      nextSeq++;
+    }
+  };
+  const finish = () => {
+    if (done) return;
+    done = true;
+    process.send!({ report: { sent: nextSeq - 1, acked, latencies } satisfies SenderReport }, () => {
+      ws.close();
+      process.exit(0);
+    });
+  };
+  ws.on('message', (data) => {
+    const m = JSON.parse(String(data)) as { type: string; seq: number; ackedSeq?: number; code?: string; reason?: string };
+    if (m.type === 'welcome') {
+      acked = m.ackedSeq ?? 0;
+      nextSeq = acked + 1;
+      process.send!({ ready: true });
+    } else if (m.type === 'ack') {
+      const now = performance.now();
+      for (let s = acked + 1; s <= m.seq; s++) latencies.push(now - sentAt[s & (sentAt.length - 1)]!);
+      if (m.seq > acked) acked = m.seq;
+      if (performance.now() >= stopAt) {
+        if (acked >= nextSeq - 1) finish();
+      } else pump();
+    } else if (m.type === 'refused') {
+      console.error(`agent ${agent}: refused ${m.code}: ${m.reason}`);
+    }
+  });
+  ws.on('close', () => finish());
+  process.on('message', (m) => {
+    const go = (m as { go?: number }).go;
+    if (!go) return;
+    stopAt = performance.now() + go;
+    setTimeout(() => (acked >= nextSeq - 1 ? finish() : undefined), go + 10);
+    pump();
+  });
+  ws.send(JSON.stringify({ type: 'hello', v: 1, agentId: `bench-${agent}`, agentVersion: 'bench', kbVersion: 'none', lastSeq: 0, hostname: 'bench', source: 'bench' }));
+}
