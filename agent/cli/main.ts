@@ -8,6 +8,7 @@ import { AuscultError } from '../errors.js';
 import { collectorAgentsCommand, collectorEnrollCommand, collectorRevokeCommand, collectorServeCommand } from './collector-command.js';
 import { agentCommand } from './agent-command.js';
 import { correlateCommand } from './correlate-command.js';
+import { demoCommand } from './demo-command.js';
 import { inventoryCommand } from './inventory-command.js';
 import { kbImportCommand, kbListCommand } from './kb-command.js';
 
@@ -93,6 +94,18 @@ async function main(argv: string[]): Promise<number> {
           statsInterval: args['stats-interval'],
           agentId: args['agent-id'],
         });
+      },
+    )
+    .command(
+      'demo',
+      'everything on this machine: a collector, an agent replaying the sample capture, and the dashboard URL',
+      (y) =>
+        y
+          .option('port', { type: 'number', default: 8443, describe: 'port on 127.0.0.1 for the collector and dashboard (0: any free one)' })
+          .option('dir', { type: 'string', default: 'auscult-demo', describe: 'folder for the database, certificate, token, outbox and knowledge base (reused by the next run)' })
+          .example('$0 demo', 'then open the printed https://127.0.0.1:8443/ URL'),
+      async (args) => {
+        exitCode = await demoCommand({ port: args.port, dir: args.dir });
       },
     )
     .command('collector', 'the central collector agents stream to: run it, enroll/revoke agents, list them', (y) =>
