@@ -1002,7 +1002,7 @@ function agentsView() {
           h('td', { class: 'num' }, num(s.findings)),
           h('td', { class: 'num' }, s.pcapDropped === undefined && s.pcapIfDropped === undefined ? '—' : num((s.pcapDropped ?? 0) + (s.pcapIfDropped ?? 0))),
           h('td', { class: 'num' }, num(s.outboxDepth)),
-          h('td', { class: 'num' }, s.uptimeSeconds === undefined ? '—' : `${Math.round(s.uptimeSeconds / 60)} min`),
+          h('td', { class: 'num' }, s.uptimeSeconds === undefined ? '—' : s.uptimeSeconds < 120 ? `${s.uptimeSeconds} s` : s.uptimeSeconds < 7200 ? `${Math.round(s.uptimeSeconds / 60)} min` : `${Math.round(s.uptimeSeconds / 3600)} h`),
         ),
       );
     }
