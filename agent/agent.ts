@@ -152,7 +152,7 @@ export class Agent {
   /** Checks every argument and opens the outbox; throws AuscultError on what a user must fix. */
   static create(opts: AgentOptions): Agent {
     if ((opts.iface === undefined) === (opts.file === undefined)) {
-      throw new AuscultError('AUSCULT_ERR_BAD_ARGUMENT', 'give exactly one of --interface IF or --read FILE');
+      throw new AuscultError('AUSCULT_ERR_BAD_ARGUMENT', 'give --interface IF or --read FILE (one of them)');
     }
     if (!/^wss:\/\/[^/]+/i.test(opts.collector)) {
       throw new AuscultError('AUSCULT_ERR_BAD_ARGUMENT', `--collector must be wss://HOST:PORT (got ${opts.collector}); the agent only talks TLS`);

@@ -10,7 +10,8 @@ APT_PACKAGES=(
   libgdcm-tools      # gdcmscu: a second, independent DICOM implementation
   tcpdump            # records testbed traffic on the bridge (the SPAN port)
   tshark             # cross-checks decoding; the benchmark's peer
-  tcpreplay          # tcprewrite: VLAN tags and address rewriting for fixtures and bench
+  tcpreplay          # tcprewrite: VLAN tags and address rewriting for fixtures and bench; tcpreplay for the live agent test
+  openssl            # self-signed certificates for the agent uplink tests
   iproute2           # ip netns / veth / bridge for the testbed
   ethtool            # turns off segmentation offloads so frames look like a wire
   python3-hl7        # MLLP peer (mllp_send, asyncio server) and an independent HL7 reading

@@ -62,7 +62,6 @@ async function main(argv: string[]): Promise<number> {
           .option('interface', { alias: 'i', type: 'string', describe: 'live interface to capture on (a SPAN/mirror port)' })
           .option('read', { alias: 'r', type: 'string', describe: 'replay a pcap/pcapng file through the same path instead' })
           .conflicts('interface', 'read')
-          .check((a) => (a.interface !== undefined || a.read !== undefined ? true : 'give --interface IF or --read FILE'))
           .option('filter', { alias: 'f', type: 'string', describe: 'BPF filter applied by libpcap' })
           .option('snaplen', { type: 'number', describe: 'bytes captured per packet (libpcap snapshot length)' })
           .option('buffer-mb', { type: 'number', describe: 'libpcap kernel buffer size in MiB' })

@@ -125,13 +125,14 @@ export class UplinkClient {
   drain(timeoutMs: number): Promise<boolean> {
     if (this.opts.outbox.depth === 0) return Promise.resolve(true);
     return new Promise((resolve) => {
-      const timer = setTimeout(() => {
+      const timer = this.later(timeoutMs, () => {
         this.drainWaiters = this.drainWaiters.filter((w) => w !== done);
-        resolve(false);
-      }, timeoutMs);
+        resolve(this.opts.outbox.depth === 0);
+      });
       const done = (): void => {
         clearTimeout(timer);
-        resolve(true);
+        this.timers.delete(timer);
+        resolve(this.opts.outbox.depth === 0);
       };
       this.drainWaiters.push(done);
     });
@@ -141,8 +142,12 @@ export class UplinkClient {
   async stop(): Promise<void> {
     if (this.phase === 'stopped') return;
     this.phase = 'stopped';
+    // Pending timers (reconnects, drain timeouts) must not keep the process alive.
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
+    const waiters = this.drainWaiters;
+    this.drainWaiters = [];
+    for (const w of waiters) w();
     const ws = this.ws;
     this.ws = null;
     if (ws && ws.readyState !== WebSocket.CLOSED) {

@@ -36,6 +36,8 @@ export interface FakeCollectorOptions {
   token: string;
   /** Ack each stored message (default true). */
   autoAck?: boolean;
+  /** Never ack beyond this seq (messages above it are stored, not acknowledged). */
+  ackLimit?: number;
   /** Refuse a message with this code (returns null to accept). */
   refuse?: (msg: AgentMessage) => string | null;
   /** Called for every message (after storing). */
@@ -53,6 +55,7 @@ export class FakeCollector {
   ackedSeq = 0;
   token: string;
   autoAck: boolean;
+  ackLimit: number;
   private readonly server: Server;
   private readonly wss: WebSocketServer;
   private readonly opts: FakeCollectorOptions;
@@ -62,6 +65,7 @@ export class FakeCollector {
     this.opts = opts;
     this.token = opts.token;
     this.autoAck = opts.autoAck ?? true;
+    this.ackLimit = opts.ackLimit ?? Number.MAX_SAFE_INTEGER;
     this.server = createServer({ cert: readFileSync(opts.cert), key: readFileSync(opts.key) });
     this.wss = new WebSocketServer({
       server: this.server,
@@ -118,7 +122,7 @@ export class FakeCollector {
       if (msg.seq <= this.ackedSeq && this.stored.has(msg.seq)) this.duplicatesAfterAck.push(msg.seq);
       this.stored.set(msg.seq, msg);
       this.opts.onMessage?.(msg);
-      if (this.autoAck) this.ack(ws, msg.seq);
+      if (this.autoAck && msg.seq <= this.ackLimit) this.ack(ws, msg.seq);
     });
   }
 
