@@ -4,7 +4,6 @@
 import { writeFileSync } from 'node:fs';
 import { runInventory } from '../inventory/run.js';
 import { formatTable } from '../inventory/format-table.js';
-import { loadKnowledgeBaseFile } from '../kb/load-kb.js';
 
 export interface InventoryArgs {
   read: string;
@@ -17,7 +16,7 @@ export interface InventoryArgs {
 /** Runs the command; returns the process exit code. Throws AuscultError on bad input. */
 export async function inventoryCommand(args: InventoryArgs): Promise<number> {
   // Load the KB first: a bad --kb fails before minutes of capture reading.
-  const kb = args.kb ? loadKnowledgeBaseFile(args.kb) : null;
+  const kb = args.kb ? (await import('../kb/load-kb.js')).loadKnowledgeBaseFile(args.kb) : null;
   const { report, error } = await runInventory({ file: args.read, filter: args.filter, kb });
   if (kb) report.stats.knowledgeBase = { version: kb.version, advisories: kb.advisories.length, products: kb.products.length, kev: kb.kev.size, sboms: kb.sboms.length };
   const text = args.format === 'json' ? JSON.stringify(report, null, 2) + '\n' : formatTable(report);

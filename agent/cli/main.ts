@@ -5,12 +5,12 @@
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { AuscultError } from '../errors.js';
-import { collectorAgentsCommand, collectorEnrollCommand, collectorRevokeCommand, collectorServeCommand } from './collector-command.js';
-import { agentCommand } from './agent-command.js';
-import { correlateCommand } from './correlate-command.js';
-import { demoCommand } from './demo-command.js';
-import { inventoryCommand } from './inventory-command.js';
-import { kbImportCommand, kbListCommand } from './kb-command.js';
+
+// Each command's module is loaded only when that command runs: the collector
+// pulls in TLS certificate generation, the exporters and the dashboard, none
+// of which `auscult inventory` needs (start-up is part of every run's cost).
+const collectorCmd = () => import('./collector-command.js');
+const kbCmd = () => import('./kb-command.js');
 
 async function main(argv: string[]): Promise<number> {
   let exitCode = 0;
@@ -31,7 +31,7 @@ async function main(argv: string[]): Promise<number> {
           .example('$0 inventory --read cap.pcap --kb auscult-kb.sqlite', 'devices and their advisories, KEV and exposures')
           .example('$0 inventory --read cap.pcapng --filter "tcp port 104" --format json', 'JSON for other tools'),
       async (args) => {
-        exitCode = await inventoryCommand({
+        exitCode = await (await import('./inventory-command.js')).inventoryCommand({
           read: args.read,
           filter: args.filter,
           format: args.format,
@@ -50,8 +50,8 @@ async function main(argv: string[]): Promise<number> {
           .option('format', { choices: ['table', 'json'] as const, default: 'table' as const })
           .option('output', { alias: 'o', type: 'string', describe: 'write the output to this file instead of stdout' })
           .example('$0 correlate --inventory inv.json --kb auscult-kb.sqlite --format json', 'findings as JSON'),
-      (args) => {
-        exitCode = correlateCommand({ inventory: args.inventory, kb: args.kb, format: args.format, output: args.output });
+      async (args) => {
+        exitCode = (await import('./correlate-command.js')).correlateCommand({ inventory: args.inventory, kb: args.kb, format: args.format, output: args.output });
       },
     )
     .command(
@@ -77,7 +77,7 @@ async function main(argv: string[]): Promise<number> {
           .example('$0 agent -i eth1 --collector wss://collector:8443 --token-file /etc/auscult/token --ca /etc/auscult/collector.cert.pem', 'live')
           .example('$0 agent --read cap.pcap --collector wss://127.0.0.1:8443 --token-file token --ca collector.db.cert.pem', 'replay a file'),
       async (args) => {
-        exitCode = await agentCommand({
+        exitCode = await (await import('./agent-command.js')).agentCommand({
           interface: args.interface,
           read: args.read,
           filter: args.filter,
@@ -104,7 +104,7 @@ async function main(argv: string[]): Promise<number> {
           .option('dir', { type: 'string', default: 'auscult-demo', describe: 'folder for the database, certificate, token, outbox and knowledge base (reused by the next run)' })
           .example('$0 demo', 'then open the printed https://127.0.0.1:8443/ URL'),
       async (args) => {
-        exitCode = await demoCommand({ port: args.port, dir: args.dir });
+        exitCode = await (await import('./demo-command.js')).demoCommand({ port: args.port, dir: args.dir });
       },
     )
     .command('collector', 'the central collector agents stream to: run it, enroll/revoke agents, list them', (y) =>
@@ -123,31 +123,31 @@ async function main(argv: string[]): Promise<number> {
               .option('web', { type: 'string', describe: 'dashboard folder to serve at / (default: collector/web)' })
               .example('$0 collector --listen 0.0.0.0:8443 --db collector.sqlite --kb kb.sqlite', 'run it'),
           async (args) => {
-            exitCode = await collectorServeCommand({ listen: args.listen, db: args.db, kb: args.kb, cert: args.cert, key: args.key, ca: args.ca, web: args.web });
+            exitCode = await (await collectorCmd()).collectorServeCommand({ listen: args.listen, db: args.db, kb: args.kb, cert: args.cert, key: args.key, ca: args.ca, web: args.web });
           },
         )
         .command(
           'enroll <name>',
           'enroll an agent: prints its token once (only its hash is stored)',
           (y) => y.positional('name', { type: 'string', demandOption: true, describe: 'agent name (letters, digits, . _ -)' }),
-          (args) => {
-            exitCode = collectorEnrollCommand({ name: args.name, db: args.db });
+          async (args) => {
+            exitCode = (await collectorCmd()).collectorEnrollCommand({ name: args.name, db: args.db });
           },
         )
         .command(
           'revoke <name>',
           "revoke an agent's token",
           (y) => y.positional('name', { type: 'string', demandOption: true }),
-          (args) => {
-            exitCode = collectorRevokeCommand({ name: args.name, db: args.db });
+          async (args) => {
+            exitCode = (await collectorCmd()).collectorRevokeCommand({ name: args.name, db: args.db });
           },
         )
         .command(
           'agents',
           'list enrolled agents',
           (y) => y.option('format', { choices: ['table', 'json'] as const, default: 'table' as const }),
-          (args) => {
-            exitCode = collectorAgentsCommand({ db: args.db, format: args.format });
+          async (args) => {
+            exitCode = (await collectorCmd()).collectorAgentsCommand({ db: args.db, format: args.format });
           },
         ),
     )
@@ -163,16 +163,16 @@ async function main(argv: string[]): Promise<number> {
               .option('warnings', { type: 'boolean', default: false, describe: 'print every warning, not only their count' })
               .example('$0 kb import ../shared/data/advisories/csaf', 'every CISA ICSMA advisory')
               .example('$0 kb import known_exploited_vulnerabilities.json device.cdx.json --db kb.sqlite', 'KEV and an SBOM'),
-          (args) => {
-            exitCode = kbImportCommand({ paths: args.paths as string[], db: args.db, warnings: args.warnings });
+          async (args) => {
+            exitCode = (await kbCmd()).kbImportCommand({ paths: args.paths as string[], db: args.db, warnings: args.warnings });
           },
         )
         .command(
           'list',
           'show what the knowledge base holds',
           (y) => y.option('format', { choices: ['table', 'json'] as const, default: 'table' as const, describe: 'output format' }),
-          (args) => {
-            exitCode = kbListCommand({ db: args.db, format: args.format });
+          async (args) => {
+            exitCode = (await kbCmd()).kbListCommand({ db: args.db, format: args.format });
           },
         )
         .demandCommand(1, 'name a kb command: auscult kb import FILE|DIR... or auscult kb list'),

@@ -20,7 +20,9 @@ let seed: RulePack | null = null;
 export function rulePack(path?: string): RulePack {
   if (!path && seed) return seed;
   try {
-    const pack = loadRulePack(path ?? SEED_PACK);
+    // The pack's own examples are checked by the test suite (test/rules/seed-pack.test.ts),
+    // not on every start: schema and semantic validation still run.
+    const pack = loadRulePack(path ?? SEED_PACK, { examples: false });
     if (!path) seed = pack;
     return pack;
   } catch (err) {

@@ -23,19 +23,26 @@ export interface MacVendorInfo {
   multicast: boolean;
 }
 
-let registry: Map<string, string> | null = null;
+let registry: Record<string, string> | null = null;
 
-/** Loaded on first use (5 MB of JSON: not paid by commands that never ask). */
-function load(): Map<string, string> {
+/**
+ * Loaded on first use (5 MB of JSON: not paid by commands that never ask),
+ * and kept as parsed: an entry's first line (the organisation) is cut only
+ * when it is looked up.
+ */
+function load(): Record<string, string> {
   if (registry) return registry;
   const require = createRequire(import.meta.url);
-  const raw = JSON.parse(readFileSync(require.resolve('oui-data'), 'utf8')) as Record<string, string>;
-  registry = new Map();
-  for (const [prefix, entry] of Object.entries(raw)) {
-    const name = entry.split('\n', 1)[0].trim();
-    if (name) registry.set(prefix.toUpperCase(), name);
-  }
+  registry = JSON.parse(readFileSync(require.resolve('oui-data'), 'utf8')) as Record<string, string>;
   return registry;
+}
+
+/** Organisation name registered for an upper-case hex prefix, or undefined. */
+function organisation(prefix: string): string | undefined {
+  const entry = load()[prefix];
+  if (entry === undefined) return undefined;
+  const name = entry.split('\n', 1)[0].trim();
+  return name || undefined;
 }
 
 const IEEE_RA = /^IEEE Registration Authority$/i;
@@ -59,12 +66,11 @@ export function lookupVendor(address: string): MacVendorInfo {
     multicast: (first & 0x01) !== 0,
   };
   if (info.locallyAdministered) return info;
-  const reg = load();
-  const s = reg.get(hex.slice(0, 9));
+  const s = organisation(hex.slice(0, 9));
   if (s) return { ...info, vendor: s, registry: 'MA-S' };
-  const m = reg.get(hex.slice(0, 7));
+  const m = organisation(hex.slice(0, 7));
   if (m) return { ...info, vendor: m, registry: 'MA-M' };
-  const l = reg.get(hex.slice(0, 6));
+  const l = organisation(hex.slice(0, 6));
   if (l && !IEEE_RA.test(l)) return { ...info, vendor: l, registry: 'MA-L' };
   return info;
 }
