@@ -7,7 +7,8 @@
  * addresses per copy (bench/make-capture.ts). Two sizes are measured so that
  * "peak RSS flat as the capture grows" is checked, not assumed.
  *
- * Environment: BENCH_MB (default 300) sets the large capture's size.
+ * Environment: BENCH_MB (default 300) sets the large capture's size;
+ * BENCH_WORKLOADS=imaging or testbed-mix runs just one workload.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
@@ -99,11 +100,16 @@ function contenders(path: string, packets: number, bytes: number): Run[] {
 async function main(): Promise<void> {
   const targetMiB = Number(process.env.BENCH_MB ?? 300);
   const sizes = [Math.max(8, Math.round(targetMiB / 4)), targetMiB];
-  const workloads: Workload[] = [{ name: 'testbed-mix', inputs: fixtures(), groups: 64 }];
-  try {
-    workloads.push({ name: 'imaging', inputs: [await recordImaging(outDir)], groups: 3 });
-  } catch (err) {
-    process.stdout.write(`imaging workload skipped: ${(err as Error).message}\n`);
+  // BENCH_WORKLOADS=imaging (or testbed-mix) runs one of them.
+  const only = process.env.BENCH_WORKLOADS?.split(',');
+  const workloads: Workload[] = [];
+  if (!only || only.includes('testbed-mix')) workloads.push({ name: 'testbed-mix', inputs: fixtures(), groups: 64 });
+  if (!only || only.includes('imaging')) {
+    try {
+      workloads.push({ name: 'imaging', inputs: [await recordImaging(outDir)], groups: 3 });
+    } catch (err) {
+      process.stdout.write(`imaging workload skipped: ${(err as Error).message}\n`);
+    }
   }
   const summary: Record<string, unknown> = {};
   for (const w of workloads) {
