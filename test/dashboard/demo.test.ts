@@ -82,10 +82,21 @@ t.test('one command: URL, devices within the minute, clean Ctrl-C', async (t) =>
   t.ok(existsSync(join(dir, 'collector.sqlite.key.pem')), 'self-signed key generated in DIR');
   t.ok(existsSync(join(dir, 'agent.token')), 'agent enrolled, token kept in DIR');
 
-  const devices = await until('the sample devices in /api/devices', async () => {
-    const r = await getJson<{ devices: CollectorDevice[] }>(demo.url, '/api/devices', cert);
-    return r.devices.length >= sampleIds.length ? r.devices : null;
-  });
+  let devices: CollectorDevice[];
+  try {
+    // 90 s to wait, 60 s to pass: a slow run fails below with its time, not here.
+    devices = await until(
+      'the sample devices in /api/devices',
+      async () => {
+        const r = await getJson<{ devices: CollectorDevice[] }>(demo.url, '/api/devices', cert);
+        return r.devices.length >= sampleIds.length ? r.devices : null;
+      },
+      90_000,
+    );
+  } catch (err) {
+    const log = existsSync(join(dir, 'demo.log')) ? readFileSync(join(dir, 'demo.log'), 'utf8').slice(-4000) : '(no demo.log)';
+    throw new Error(`${(err as Error).message}\n--- demo output ---\n${demo.output().slice(-2000)}\n--- demo.log ---\n${log}`);
+  }
   t.same(devices.map((d) => d.id).sort(), sampleIds, 'every device of the sample, through the agent and the collector');
   t.ok(Date.now() - started < 60_000, `filled within a minute (${Date.now() - started} ms)`);
   const page = await fetchText(demo.url + '/', cert);
