@@ -80,7 +80,6 @@ export function correlateCommand(args: CorrelateArgs): number {
   const report = readInventory(args.inventory);
   const kb = loadKnowledgeBaseFile(args.kb);
   enrichReport(report, { kb });
-  report.stats.knowledgeBase = { version: kb.version, advisories: kb.advisories.length, products: kb.products.length, kev: kb.kev.size, sboms: kb.sboms.length };
   const text = args.format === 'json' ? JSON.stringify(report, null, 2) + '\n' : formatTable(report);
   if (args.output) writeFileSync(args.output, text);
   else process.stdout.write(text);

@@ -18,7 +18,6 @@ export async function inventoryCommand(args: InventoryArgs): Promise<number> {
   // Load the KB first: a bad --kb fails before minutes of capture reading.
   const kb = args.kb ? (await import('../kb/load-kb.js')).loadKnowledgeBaseFile(args.kb) : null;
   const { report, error } = await runInventory({ file: args.read, filter: args.filter, kb });
-  if (kb) report.stats.knowledgeBase = { version: kb.version, advisories: kb.advisories.length, products: kb.products.length, kev: kb.kev.size, sboms: kb.sboms.length };
   const text = args.format === 'json' ? JSON.stringify(report, null, 2) + '\n' : formatTable(report);
   if (args.output) writeFileSync(args.output, text);
   else process.stdout.write(text);

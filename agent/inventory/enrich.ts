@@ -52,7 +52,9 @@ export function enrichReport(report: InventoryReport, opts: { pack?: RulePack; k
     if (!d.deviceClass && id?.deviceClass) d.deviceClass = id.deviceClass;
   }
   if (opts.kb) {
-    report.findings = correlate(report.devices, opts.kb, {
+    const kb = opts.kb;
+    report.stats.knowledgeBase = { version: kb.version, advisories: kb.advisories.length, products: kb.products.length, kev: kb.kev.size, sboms: kb.sboms.length };
+    report.findings = correlate(report.devices, kb, {
       identify: (d) => ids.get(d.id) ?? (d.identity as DeviceIdentity | null | undefined) ?? null,
       normalizeVendor: (text) => normalizeVendor(text)?.id ?? null,
     });
