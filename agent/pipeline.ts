@@ -8,7 +8,7 @@
  * agent: it never blocks and never holds a frame after `packet()` returns
  * (except copies the flow table and analyzers make, each under a cap).
  */
-import type { ConnectionInfo, EventBase } from '../protocols/common/analyzer.js';
+import type { ConnectionInfo, EventBase, StreamAnalyzer } from '../protocols/common/analyzer.js';
 import { dhcpEventFromPacket } from '../protocols/dhcp/index.js';
 import { createDicomAnalyzer, dicomProbe } from '../protocols/dicom/index.js';
 import { createHl7Analyzer, hl7Probe } from '../protocols/hl7/index.js';
@@ -23,6 +23,56 @@ import { DicomObserver } from './inventory/dicom-observer.js';
 import { Hl7Observer } from './inventory/hl7-observer.js';
 import { Inventory, type InventoryOptions } from './inventory/inventory.js';
 import type { InventoryReport, InventoryStats } from './inventory/types.js';
+
+/**
+ * Per-connection counters of one protocol's analyzers: live while the
+ * connection is, folded into the run's totals once when it ends.
+ */
+class StreamCounters<S> {
+  private readonly live = new Set<S>();
+  constructor(private readonly fold: (s: S) => void) {}
+
+  add(s: S): void {
+    this.live.add(s);
+  }
+
+  retire(s: S): void {
+    if (this.live.delete(s)) this.fold(s);
+  }
+
+  retireAll(): void {
+    for (const s of [...this.live]) this.retire(s);
+  }
+}
+
+/**
+ * A protocol's registration whose analyzers' counters are kept: an analyzer's
+ * stats are folded into the totals when its connection ends (the responder's
+ * direction, or the whole connection on reset, eviction or end of capture).
+ */
+function counted<S>(
+  name: string,
+  probe: ProtocolRegistration['probe'],
+  make: (emit: (e: EventBase) => void) => StreamAnalyzer & { stats: S },
+  counters: StreamCounters<S>,
+): ProtocolRegistration {
+  return {
+    name,
+    probe,
+    create: (_conn, emit) => {
+      const analyzer = make(emit);
+      counters.add(analyzer.stats);
+      return {
+        data: (dir, chunk, ts) => analyzer.data(dir, chunk, ts),
+        gap: (dir, length, ts) => analyzer.gap(dir, length, ts),
+        end: (dir, reason, ts) => {
+          analyzer.end(dir, reason, ts);
+          if (dir === 'resp' || reason === 'rst' || reason === 'evicted' || reason === 'eof') counters.retire(analyzer.stats);
+        },
+      };
+    },
+  };
+}
 
 /** Stand-in connection for events that come from UDP datagrams (no TCP connection). */
 const UDP_CONN: ConnectionInfo = {
@@ -46,12 +96,27 @@ export class Pipeline {
   private readonly hl7: Hl7Observer;
   private readonly dhcp: DhcpObserver;
   private readonly dispatcherStats: ReturnType<typeof createDispatcher>['stats'];
-  /** DICOM stream counters summed over connections (updated as analyzers end). */
+  /** DICOM stream counters summed over connections (folded in as analyzers end). */
   private readonly dicomTotals = { pdus: 0, malformed: 0, capHits: 0, resyncs: 0, gaps: 0 };
-  private readonly liveDicom = new Set<DicomStreamStats>();
+  private readonly dicomCounters = new StreamCounters<DicomStreamStats>((s) => {
+    const t = this.dicomTotals;
+    t.pdus += Object.values(s.pdus).reduce((a, b) => a + b, 0);
+    t.malformed += s.malformed;
+    t.capHits += s.capHits;
+    t.resyncs += s.resyncs;
+    t.gaps += s.gaps;
+  });
   /** HL7 stream counters, summed the same way. */
   private readonly hl7Totals = { frames: 0, messages: 0, malformed: 0, capHits: 0, resyncs: 0, gaps: 0 };
-  private readonly liveHl7 = new Set<Hl7StreamStats>();
+  private readonly hl7Counters = new StreamCounters<Hl7StreamStats>((s) => {
+    const t = this.hl7Totals;
+    t.frames += s.frames;
+    t.messages += s.messages;
+    t.malformed += s.malformed;
+    t.capHits += s.capHits;
+    t.resyncs += s.resyncs;
+    t.gaps += s.gaps;
+  });
   private packets = 0;
   private bytes = 0;
   private lastTs = 0;
@@ -69,38 +134,8 @@ export class Pipeline {
       else if (protocol === 'hl7') this.hl7.observe(conn, e);
     };
     const registry: ProtocolRegistration[] = [
-      {
-        name: 'dicom',
-        probe: dicomProbe,
-        create: (_conn, emit) => {
-          const analyzer = createDicomAnalyzer(emit as never);
-          this.liveDicom.add(analyzer.stats);
-          return {
-            data: (dir, chunk, ts) => analyzer.data(dir, chunk, ts),
-            gap: (dir, length, ts) => analyzer.gap(dir, length, ts),
-            end: (dir, reason, ts) => {
-              analyzer.end(dir, reason, ts);
-              if (dir === 'resp' || reason === 'rst' || reason === 'evicted' || reason === 'eof') this.retire(analyzer.stats);
-            },
-          };
-        },
-      },
-      {
-        name: 'hl7',
-        probe: hl7Probe,
-        create: (_conn, emit) => {
-          const analyzer = createHl7Analyzer(emit as never);
-          this.liveHl7.add(analyzer.stats);
-          return {
-            data: (dir, chunk, ts) => analyzer.data(dir, chunk, ts),
-            gap: (dir, length, ts) => analyzer.gap(dir, length, ts),
-            end: (dir, reason, ts) => {
-              analyzer.end(dir, reason, ts);
-              if (dir === 'resp' || reason === 'rst' || reason === 'evicted' || reason === 'eof') this.retireHl7(analyzer.stats);
-            },
-          };
-        },
-      },
+      counted('dicom', dicomProbe, (emit) => createDicomAnalyzer(emit as never), this.dicomCounters),
+      counted('hl7', hl7Probe, (emit) => createHl7Analyzer(emit as never), this.hl7Counters),
     ];
     const dispatcher = createDispatcher(registry, onEvent);
     this.dispatcherStats = dispatcher.stats;
@@ -131,28 +166,9 @@ export class Pipeline {
   /** End of capture: flush every flow, then build the report. */
   finish(): InventoryReport {
     this.flows.flush(this.lastTs);
-    for (const s of [...this.liveDicom]) this.retire(s);
-    for (const s of [...this.liveHl7]) this.retireHl7(s);
+    this.dicomCounters.retireAll();
+    this.hl7Counters.retireAll();
     return { devices: this.inventory.report(), findings: [], stats: this.stats() };
-  }
-
-  private retire(s: DicomStreamStats): void {
-    if (!this.liveDicom.delete(s)) return;
-    this.dicomTotals.pdus += Object.values(s.pdus).reduce((a, b) => a + b, 0);
-    this.dicomTotals.malformed += s.malformed;
-    this.dicomTotals.capHits += s.capHits;
-    this.dicomTotals.resyncs += s.resyncs;
-    this.dicomTotals.gaps += s.gaps;
-  }
-
-  private retireHl7(s: Hl7StreamStats): void {
-    if (!this.liveHl7.delete(s)) return;
-    this.hl7Totals.frames += s.frames;
-    this.hl7Totals.messages += s.messages;
-    this.hl7Totals.malformed += s.malformed;
-    this.hl7Totals.capHits += s.capHits;
-    this.hl7Totals.resyncs += s.resyncs;
-    this.hl7Totals.gaps += s.gaps;
   }
 
   /** Counters for the report. The first six names are fixed by the JSON shape. */
