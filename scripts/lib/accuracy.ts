@@ -8,7 +8,7 @@
  */
 import type { DeviceRecord } from '../../rules/inventory.js';
 import type { KbProduct, KnowledgeBase, VersionRange } from '../../rules/types.js';
-import { normalizeVendor } from '../../rules/fingerprint/index.js';
+import { deviceFromFragment, normalizeVendor } from '../../rules/fingerprint/index.js';
 import { nameTokens } from '../../rules/correlate/product-match.js';
 import { satisfies } from '../../rules/versions/range.js';
 
@@ -49,31 +49,6 @@ function versionOutside(range: VersionRange): string | null {
   }
   for (const v of cands) if (satisfies(v, range) === false) return v;
   return null;
-}
-
-function syntheticDevice(id: string, vendor: string, model: string, version: string): DeviceRecord {
-  return {
-    id,
-    ip: null,
-    mac: null,
-    macVendor: null,
-    macLocallyAdministered: null,
-    ips: [],
-    manufacturer: vendor,
-    model,
-    softwareVersions: [version],
-    serialNumber: null,
-    deviceClass: null,
-    roles: [],
-    dicom: null,
-    hl7: null,
-    dhcp: null,
-    peers: [],
-    gateways: [],
-    firstSeen: '1970-01-01T00:00:00.000Z',
-    lastSeen: '1970-01-01T00:00:00.000Z',
-    evidence: [],
-  };
 }
 
 const vendorIdOf = (p: KbProduct): string | null => p.vendorId ?? (p.vendor ? normalizeVendor(p.vendor)?.id ?? p.vendor.toLowerCase() : null);
@@ -135,10 +110,10 @@ export function buildAccuracySet(kb: KnowledgeBase): AccuracySet {
     }
     const inside = versionInside(p.range);
     if (inside === null) skip('no version inside the range found');
-    else cases.push({ device: syntheticDevice(`acc:${++n}`, p.vendor, p.name, inside), expected: truth(p, inside), product: p, side: 'in' });
+    else cases.push({ device: deviceFromFragment({ manufacturer: p.vendor, model: p.name, softwareVersions: [inside] }, `acc:${++n}`), expected: truth(p, inside), product: p, side: 'in' });
     const outside = versionOutside(p.range);
     if (outside === null) skip(p.range.kind === 'all' ? 'all versions: no out-of-range device' : 'no version outside the range found');
-    else cases.push({ device: syntheticDevice(`acc:${++n}`, p.vendor, p.name, outside), expected: truth(p, outside), product: p, side: 'out' });
+    else cases.push({ device: deviceFromFragment({ manufacturer: p.vendor, model: p.name, softwareVersions: [outside] }, `acc:${++n}`), expected: truth(p, outside), product: p, side: 'out' });
   }
   return { cases, skipped };
 }

@@ -11,24 +11,16 @@ import t from 'tap';
 import Database from 'better-sqlite3';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runInventory } from '../../agent/inventory/run.js';
 import { makeBenchCapture } from '../../bench/make-capture.js';
+import { freePort } from '../helpers/net.js';
 import { FIXTURES, REPO } from '../helpers/paths.js';
 
 const BIN = join(REPO, 'bin', 'auscult.js');
 const tmp = mkdtempSync(join(tmpdir(), 'auscult-faults-'));
 const db = join(tmp, 'collector.sqlite');
-
-async function freePort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const port = (srv.address() as { port: number }).port;
-  await new Promise<void>((r) => srv.close(() => r()));
-  return port;
-}
 
 async function until(what: string, cond: () => boolean, ms = 30_000): Promise<void> {
   const start = Date.now();

@@ -6,22 +6,14 @@
 import t from 'tap';
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePort } from '../helpers/net.js';
 import { REPO } from '../helpers/paths.js';
 
 const BIN = join(REPO, 'bin', 'auscult.js');
 const SAMPLE = join(REPO, 'samples', 'hospital-sample.pcap');
 const hasCollector = existsSync(join(REPO, 'collector', 'server.ts'));
-
-async function freePort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const port = (srv.address() as { port: number }).port;
-  await new Promise<void>((r) => srv.close(() => r()));
-  return port;
-}
 
 t.test('agent → real collector', { skip: hasCollector ? false : 'collector/server.ts is not there yet' }, async (t) => {
   const tmp = mkdtempSync(join(tmpdir(), 'auscult-agent-real-'));

@@ -7,6 +7,7 @@ import t from 'tap';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { correlate } from '../../rules/correlate/index.js';
+import { deviceFromFragment, type DeviceFragment } from '../../rules/fingerprint/index.js';
 import type { DeviceRecord } from '../../rules/inventory.js';
 import { parseCycloneDx } from '../../rules/kb/cyclonedx.js';
 import type { DeviceIdentity, KnowledgeBase } from '../../rules/types.js';
@@ -16,13 +17,8 @@ import { SHARED_DATA, sharedDataMissing } from '../helpers/paths.js';
 const missing = sharedDataMissing('sbom');
 const sbomFile = (name: string) => parseCycloneDx(JSON.parse(readFileSync(join(SHARED_DATA, 'sbom', name), 'utf8')), name);
 
-function device(id: string, over: Partial<DeviceRecord>): DeviceRecord {
-  return {
-    id, ip: null, mac: null, macVendor: null, macLocallyAdministered: null, ips: [], manufacturer: null, model: null,
-    softwareVersions: [], serialNumber: null, deviceClass: null, roles: [], dicom: null, hl7: null, dhcp: null,
-    peers: [], gateways: [], firstSeen: '', lastSeen: '', evidence: [], ...over,
-  };
-}
+/** A device with only the given fields known. */
+const device = (id: string, over: DeviceFragment): DeviceRecord => deviceFromFragment(over, id);
 
 const emptyKb = (): KnowledgeBase => ({ version: 't', advisories: [], products: [], vulnerabilities: [], kev: new Map(), sboms: [], vex: [] });
 
