@@ -20,6 +20,7 @@ APT_PACKAGES=(
   isc-dhcp-client    # dhclient: another DHCP client
   chromium           # headless browser for the dashboard tests (driven by playwright-core)
   fonts-liberation   # text in the headless browser (a recommend of chromium, which setup skips)
+  nmap               # active checks (issue 6): -oX - parsed by auscult; NSE dicom-ping
 )
 
 missing=()
