@@ -5,13 +5,7 @@ import { writeFileSync } from 'node:fs';
 import { runInventory } from '../inventory/run.js';
 import { formatTable } from '../inventory/format-table.js';
 
-export interface InventoryArgs {
-  read: string;
-  filter?: string;
-  format: 'table' | 'json';
-  output?: string;
-  kb?: string;
-}
+import type { InventoryArgs } from './inventory-options.js';
 
 /** Runs the command; returns the process exit code. Throws AuscultError on bad input. */
 export async function inventoryCommand(args: InventoryArgs): Promise<number> {

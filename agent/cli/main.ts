@@ -2,9 +2,17 @@
  * `auscult` command line. Subcommands: `inventory` and `kb` now; `agent`
  * and `collector` arrive with their issues.
  */
-import yargs from 'yargs';
-import { hideBin } from 'yargs/helpers';
+import { discardPreopened, preopenCapture } from '../capture/preopen.js';
 import { AuscultError } from '../errors.js';
+import { INVENTORY_OPTIONS, plainInventoryArgs } from './inventory-options.js';
+
+const argv = process.argv.slice(2);
+// `auscult inventory --read FILE ...` on a plain command line: its capture
+// worker starts now, before anything heavy loads, so the worker's start-up
+// (thread, libpcap addon, file open, first batches) overlaps the main
+// thread's module loading; and yargs is not needed at all (inventory-options.ts).
+const plainInventory = plainInventoryArgs(argv);
+if (plainInventory) preopenCapture({ file: plainInventory.read, filter: plainInventory.filter });
 
 // Each command's module is loaded only when that command runs: the collector
 // pulls in TLS certificate generation, the exporters and the dashboard, none
@@ -13,6 +21,8 @@ const collectorCmd = () => import('./collector-command.js');
 const kbCmd = () => import('./kb-command.js');
 
 async function main(argv: string[]): Promise<number> {
+  if (plainInventory) return (await import('./inventory-command.js')).inventoryCommand(plainInventory);
+  const { default: yargs } = await import('yargs');
   let exitCode = 0;
   await yargs(argv)
     .scriptName('auscult')
@@ -22,11 +32,7 @@ async function main(argv: string[]): Promise<number> {
       'read a capture and print the devices it reveals',
       (y) =>
         y
-          .option('read', { alias: 'r', type: 'string', demandOption: true, describe: 'pcap or pcapng file to read' })
-          .option('filter', { alias: 'f', type: 'string', describe: 'BPF filter applied by libpcap' })
-          .option('format', { choices: ['table', 'json'] as const, default: 'table' as const, describe: 'output format' })
-          .option('output', { alias: 'o', type: 'string', describe: 'write the output to this file instead of stdout' })
-          .option('kb', { type: 'string', describe: 'knowledge base (from auscult kb import) to correlate against: fills "findings"' })
+          .options(INVENTORY_OPTIONS)
           .example('$0 inventory --read test/fixtures/dicom/store.pcap', 'table of devices')
           .example('$0 inventory --read cap.pcap --kb auscult-kb.sqlite', 'devices and their advisories, KEV and exposures')
           .example('$0 inventory --read cap.pcapng --filter "tcp port 104" --format json', 'JSON for other tools'),
@@ -180,9 +186,9 @@ async function main(argv: string[]): Promise<number> {
     .demandCommand(1, 'name a command: auscult inventory --read FILE')
     .strict()
     .fail((msg, err) => {
+      // Throwing stops yargs: a usage error must not go on to run the command.
       if (err) throw err;
-      process.stderr.write(`auscult: AUSCULT_ERR_BAD_ARGUMENT: ${msg}\n  what to do: see auscult --help\n`);
-      exitCode = 64;
+      throw new AuscultError('AUSCULT_ERR_BAD_ARGUMENT', msg);
     })
     .help()
     .alias('h', 'help')
@@ -192,7 +198,7 @@ async function main(argv: string[]): Promise<number> {
 }
 
 try {
-  process.exitCode = await main(hideBin(process.argv));
+  process.exitCode = await main(argv);
 } catch (err) {
   if (err instanceof AuscultError) {
     process.stderr.write(err.format() + '\n');
@@ -201,4 +207,7 @@ try {
     process.stderr.write(`auscult: AUSCULT_ERR_INTERNAL: ${(err as Error)?.stack ?? String(err)}\n`);
     process.exitCode = 70;
   }
+} finally {
+  // A capture started early that no command took (bad arguments, --help, a failed --kb).
+  await discardPreopened();
 }

@@ -1,7 +1,7 @@
 /**
  * One pass over a capture file: capture worker → pipeline → report.
  */
-import { Capture } from '../capture/capture.js';
+import { openCapture } from '../capture/preopen.js';
 import { AuscultError } from '../errors.js';
 import { Pipeline, type PipelineOptions } from '../pipeline.js';
 import type { RulePack } from '../../rules/fingerprint/index.js';
@@ -33,7 +33,7 @@ export interface RunInventoryResult {
  * capture, bad filter, unsupported link type).
  */
 export async function runInventory(opts: RunInventoryOptions): Promise<RunInventoryResult> {
-  const capture = await Capture.open({ file: opts.file, filter: opts.filter });
+  const capture = await openCapture({ file: opts.file, filter: opts.filter });
   const pipeline = new Pipeline(opts);
   const linkType = capture.linkType;
   let error: AuscultError | null = null;
