@@ -54,6 +54,14 @@ interface Host {
   ip: string | null;
   macs: Map<string, number>;
   evidence: Map<string, EvidenceEntry>; // key: attribute \0 value \0 field
+  /**
+   * The same entries as attribute → value → field: a repeated observation
+   * (most of them) is found with three lookups of strings whose hashes are
+   * already known, instead of building and hashing a new key string.
+   */
+  evidenceIndex: Map<string, Map<string, Map<string, EvidenceEntry>>>;
+  /** The MAC last recorded for this host, to skip re-recording it on every observation. */
+  lastMac: string | null;
   equipment: Map<string, EquipmentEntry>;
   peers: Set<string>; // device ids
   gateways: Set<string>; // device ids
@@ -87,6 +95,8 @@ export class Inventory {
   private readonly opts: Required<InventoryOptions>;
   private readonly hosts = new Map<string, Host>();
   private readonly ipsByMac = new Map<string, Set<string>>();
+  /** IP hosts by their address text (the `ip:` id without building it per observation). */
+  private readonly hostsByIp = new Map<string, Host>();
   /** DHCP bindings: MAC → IP → last time the server confirmed it. */
   private readonly dhcpBindings = new Map<string, Map<string, number>>();
   readonly stats = { devicesDropped: 0, evidenceDropped: 0 };
@@ -112,6 +122,8 @@ export class Inventory {
         ip,
         macs: new Map(),
         evidence: new Map(),
+        evidenceIndex: new Map(),
+        lastMac: null,
         equipment: new Map(),
         peers: new Set(),
         gateways: new Set(),
@@ -126,20 +138,34 @@ export class Inventory {
   }
 
   private host(ip: string, mac: string | null, ts: number): Host | null {
-    const h = this.get(ipId(ip), ip, ts);
-    if (h && mac) {
+    let h: Host | null | undefined = this.hostsByIp.get(ip);
+    if (h === undefined) {
+      h = this.get(ipId(ip), ip, ts);
+      if (h === null) return null;
+      this.hostsByIp.set(ip, h);
+    } else {
+      if (ts < h.firstTs) h.firstTs = ts;
+      if (ts > h.lastTs) h.lastTs = ts;
+    }
+    if (mac) {
       h.macs.set(mac, (h.macs.get(mac) ?? 0) + 1);
-      let ips = this.ipsByMac.get(mac);
-      if (!ips) this.ipsByMac.set(mac, (ips = new Set()));
-      if (ips.size < 64) ips.add(ip);
+      if (h.lastMac !== mac) {
+        h.lastMac = mac;
+        let ips = this.ipsByMac.get(mac);
+        if (!ips) this.ipsByMac.set(mac, (ips = new Set()));
+        if (ips.size < 64) ips.add(ip);
+      }
     }
     return h;
   }
 
   private add(h: Host, attribute: string, value: string, src: ObservationSource): void {
     if (value === '') return;
-    const key = `${attribute}\0${value}\0${src.field}`;
-    const entry = h.evidence.get(key);
+    let byValue = h.evidenceIndex.get(attribute);
+    if (byValue === undefined) h.evidenceIndex.set(attribute, (byValue = new Map()));
+    let byField = byValue.get(value);
+    if (byField === undefined) byValue.set(value, (byField = new Map()));
+    const entry = byField.get(src.field);
     if (entry) {
       entry.ev.count++;
       if (src.ts < entry.firstTs) entry.firstTs = src.ts;
@@ -150,7 +176,7 @@ export class Inventory {
       this.stats.evidenceDropped++;
       return;
     }
-    h.evidence.set(key, {
+    const added: EvidenceEntry = {
       ev: {
         attribute,
         value,
@@ -164,7 +190,9 @@ export class Inventory {
       },
       firstTs: src.ts,
       lastTs: src.ts,
-    });
+    };
+    byField.set(src.field, added);
+    h.evidence.set(`${attribute}\0${value}\0${src.field}`, added);
   }
 
   /** Record that the host at `ip` showed `attribute = value`, with where it was seen. */
@@ -237,6 +265,7 @@ export class Inventory {
 
   /** Build the inventory JSON shape, devices sorted by address, then id. */
   report(): DeviceRecord[] {
+    isoCache.clear();
     const groups = this.mergeByDhcp();
     const rename = new Map<string, string>();
     for (const g of groups) for (const h of g.members) rename.set(h.id, g.id);
@@ -531,8 +560,17 @@ function deviceClass(roles: string[], modalities: string[], dimseSent: string[],
   return null;
 }
 
+/** ISO texts of the current report's timestamps: most evidence rows share a few (Date#toISOString is slow). */
+const isoCache = new Map<number, string>();
+
 function iso(ts: number): string {
-  return new Date(Math.round(ts * 1000)).toISOString();
+  const ms = Math.round(ts * 1000);
+  let text = isoCache.get(ms);
+  if (text === undefined) {
+    text = new Date(ms).toISOString();
+    if (isoCache.size < 100_000) isoCache.set(ms, text);
+  }
+  return text;
 }
 
 /** Numeric order for IPv4, text order otherwise; IPv4 before IPv6. */
