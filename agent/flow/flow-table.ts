@@ -81,6 +81,14 @@ export class FlowTable {
   private now = -Infinity;
   private nextSweep = -Infinity;
   private nextId = 1;
+  /**
+   * The connection of the previous TCP packet. Bulk transfers (a C-STORE of
+   * a CT series) are long runs of one connection's data and ACKs, so most
+   * packets match it by comparing their endpoints (address texts come from
+   * the decoder's cache: usually the same string objects) instead of building
+   * and hashing a key. Always a connection that is in `flows`, or null.
+   */
+  private last: TcpConnection | null = null;
 
   constructor(
     private readonly factory: AnalyzerFactory,
@@ -131,9 +139,17 @@ export class FlowTable {
       stats.malformed++;
       return;
     }
-    const key = flowKey(pkt);
     const flags = tcp.flags;
-    let conn = this.flows.get(key);
+    let key: string;
+    let conn: TcpConnection | undefined;
+    const last = this.last;
+    if (last !== null && last.hasEndpoints(pkt)) {
+      conn = last;
+      key = last.key;
+    } else {
+      key = flowKey(pkt);
+      conn = this.flows.get(key);
+    }
     if (conn !== undefined && (flags & (TCP_SYN | TCP_ACK)) === TCP_SYN && conn.isNewConnection(pkt, tcp)) {
       // Same ports, new handshake: the old connection is over.
       stats.flowsEvicted.portReuse++;
@@ -158,6 +174,7 @@ export class FlowTable {
       this.flows.set(key, conn);
       conn.orderTs = now;
     }
+    this.last = conn;
     if (conn.packet(pkt, tcp, now)) this.remove(conn, conn.reset ? 'rst' : 'fin', pkt.ts, true);
   }
 
@@ -179,6 +196,7 @@ export class FlowTable {
     }
     this.stats.flowsActive -= this.flows.size;
     this.flows.clear();
+    this.last = null;
     this.closed.clear();
   }
 
@@ -241,6 +259,7 @@ export class FlowTable {
 
   /** End (if not already) and free a connection; `remember` keeps its key for late packets. */
   private remove(conn: TcpConnection, reason: EndReason, ts: number, remember: boolean): void {
+    if (this.last === conn) this.last = null;
     conn.finish(reason, ts);
     if (this.flows.get(conn.key) === conn) {
       this.flows.delete(conn.key);

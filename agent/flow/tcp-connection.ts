@@ -43,6 +43,15 @@ export class TcpConnection {
     this.respMacSeen = !firstFromOrig;
   }
 
+  /** True when the packet's 4-tuple is this connection's, in either direction (what `flowKey` would map here). */
+  hasEndpoints(pkt: DecodedPacket): boolean {
+    const o = this.info.orig;
+    const r = this.info.resp;
+    if (pkt.srcPort === o.port && pkt.dstPort === r.port) return pkt.srcIp === o.ip && pkt.dstIp === r.ip;
+    if (pkt.srcPort === r.port && pkt.dstPort === o.port) return pkt.srcIp === r.ip && pkt.dstIp === o.ip;
+    return false;
+  }
+
   /** True when the packet was sent by the originator. */
   isFromOrig(pkt: DecodedPacket): boolean {
     const o = this.info.orig;

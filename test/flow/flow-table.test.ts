@@ -261,3 +261,36 @@ t.test('direction guess mid-stream, MACs, IPv6 ids, UDP and odd packets', (t) =>
   t.match(table.stats, { udpPackets: 1, otherPackets: 1, fragments: 1, malformed: 1, midstreamJoins: 3, packets: 9 });
   t.end();
 });
+
+t.test('connections that differ in one address or port stay apart, packet after packet (last-connection fast path)', (t) => {
+  const rec = recordingFactory();
+  const table = new FlowTable(rec.factory);
+  const a = { ...C };
+  const otherPort = { ...C, sport: 40002 };
+  const otherIp = { ...C, src: '10.0.0.3' };
+  const swapped = { src: C.dst, sport: C.sport, dst: C.src, dport: C.dport }; // ports kept, addresses swapped
+  const specs = [a, otherPort, otherIp, swapped];
+  specs.forEach((s, i) => table.packet(tcpPacket({ ...s, seq: 1000 * i, flags: TCP_SYN, ts: 1000 })));
+  for (let round = 0; round < 3; round++) {
+    specs.forEach((s, i) => {
+      // Two packets in a row of one connection, then the next one's.
+      table.packet(tcpPacket({ ...s, seq: 1000 * i + 1 + round * 2, flags: TCP_PSH, payload: bytes(`${i}`), ts: 1000 + round }));
+      table.packet(tcpPacket({ ...s, seq: 1000 * i + 2 + round * 2, flags: TCP_PSH, payload: bytes(`${i}`), ts: 1000 + round }));
+    });
+  }
+  t.equal(rec.all.length, 4, 'four connections');
+  rec.all.forEach((r, i) => t.same(r.runs('orig'), [['d', bytes(`${i}`.repeat(6)).toString('hex')]], `connection ${i} got only its own bytes`));
+  // The reply direction of the first connection is found too.
+  table.packet(tcpPacket({ src: a.dst, sport: a.dport, dst: a.src, dport: a.sport, seq: 9000, flags: TCP_SYN | TCP_ACK, ts: 1004 }));
+  table.packet(tcpPacket({ src: a.dst, sport: a.dport, dst: a.src, dport: a.sport, seq: 9001, flags: TCP_PSH, payload: bytes('r'), ts: 1004 }));
+  t.same(rec.all[0]!.runs('resp'), [['d', bytes('r').toString('hex')]]);
+  t.equal(rec.all.length, 4, 'no new connection for the reply');
+  // Reset the last connection, then a new handshake on the same ports: a new connection, not the cached one.
+  table.packet(tcpPacket({ ...a, seq: 8, flags: TCP_RST, ts: 1005 }));
+  t.same(rec.all[0]!.ends('orig'), ['rst']);
+  table.packet(tcpPacket({ ...a, seq: 50_000, flags: TCP_SYN, ts: 1006 }));
+  table.packet(tcpPacket({ ...a, seq: 50_001, flags: TCP_PSH, payload: bytes('new'), ts: 1006 }));
+  t.equal(rec.all.length, 5, 'the handshake after the reset opened a fifth connection');
+  t.same(rec.all[4]!.runs('orig'), [['d', bytes('new').toString('hex')]]);
+  t.end();
+});
