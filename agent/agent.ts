@@ -209,7 +209,7 @@ export class Agent {
     const linkType = this.capture.linkType;
     try {
       for await (const batch of this.capture.batches()) {
-        batch.forEach((frame, ts, _capLen, origLen) => this.pipeline.packet(linkType, frame, ts, origLen));
+        batch.forEachAt((buf, start, end, ts, origLen) => this.pipeline.packetAt(linkType, buf, start, end, ts, origLen));
         this.packetsSeen += batch.count;
         // Queued batches resolve as microtasks: let timers and the socket run between them.
         await yieldToLoop();

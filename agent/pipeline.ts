@@ -14,7 +14,7 @@ import { createDicomAnalyzer, dicomProbe } from '../protocols/dicom/index.js';
 import { createHl7Analyzer, hl7Probe } from '../protocols/hl7/index.js';
 import type { Hl7StreamStats } from '../protocols/hl7/events.js';
 import type { DicomStreamStats } from '../protocols/dicom/events.js';
-import { decodeFrame } from '../protocols/link/decode.js';
+import { decodeFrameAt } from '../protocols/link/decode.js';
 import type { DecodedPacket } from '../protocols/link/types.js';
 import { createDispatcher, type ProtocolRegistration } from './dispatch/protocol-dispatcher.js';
 import { FlowTable, type FlowTableOptions } from './flow/flow-table.js';
@@ -152,10 +152,15 @@ export class Pipeline {
 
   /** One captured frame. `frame` is only read during the call. */
   packet(linkType: number, frame: Buffer, ts: number, origLen: number): void {
+    this.packetAt(linkType, frame, 0, frame.length, ts, origLen);
+  }
+
+  /** One captured frame stored at `buf[start, end)` (a capture batch: `PacketBatch.forEachAt`); only read during the call. */
+  packetAt(linkType: number, buf: Buffer, start: number, end: number, ts: number, origLen: number): void {
     this.packets++;
     this.bytes += origLen;
     if (ts > this.lastTs) this.lastTs = ts;
-    const r = decodeFrame(linkType, frame, ts);
+    const r = decodeFrameAt(linkType, buf, start, end, ts);
     if (!r.ok) {
       this.decodeFailures[r.reason] = (this.decodeFailures[r.reason] ?? 0) + 1;
       return;

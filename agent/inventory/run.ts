@@ -39,7 +39,7 @@ export async function runInventory(opts: RunInventoryOptions): Promise<RunInvent
   let error: AuscultError | null = null;
   try {
     for await (const batch of capture.batches()) {
-      batch.forEach((frame, ts, _capLen, origLen) => pipeline.packet(linkType, frame, ts, origLen));
+      batch.forEachAt((buf, start, end, ts, origLen) => pipeline.packetAt(linkType, buf, start, end, ts, origLen));
     }
   } catch (err) {
     if (!(err instanceof AuscultError)) throw err;

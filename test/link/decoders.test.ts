@@ -215,3 +215,31 @@ t.test('RFC 5952 text form', async (t) => {
   t.equal(v6('20010DB8ABCD0012000000000000000A'.toLowerCase()), '2001:db8:abcd:12::a');
   t.equal(v6('fe800000000000000000000000000000'), 'fe80::');
 });
+
+t.test('decodeFrameAt on a frame inside a larger buffer equals decodeFrame on the frame alone', async (t) => {
+  const { decodeFrameAt } = await import('../../protocols/link/decode.js');
+  const { readPcap } = await import('../../scripts/lib/pcap-file.js');
+  const { readdirSync } = await import('node:fs');
+  const { join } = await import('node:path');
+  const dir = join(import.meta.dirname, '..', 'fixtures', 'link');
+  let frames = 0;
+  for (const name of readdirSync(dir).filter((f) => f.endsWith('.pcap'))) {
+    const cap = readPcap(join(dir, name));
+    for (const r of cap.records) {
+      // Garbage before and after the frame: the decoder must stay inside [start, end).
+      const buf = Buffer.concat([Buffer.alloc(37, 0xa5), r.frame, Buffer.alloc(29, 0x5a)]);
+      const alone = decodeFrame(cap.linkType, r.frame, 1);
+      const inside = decodeFrameAt(cap.linkType, buf, 37, 37 + r.frame.length, 1);
+      if (!alone.ok || !inside.ok) {
+        t.same(inside, alone, `${name}: same failure`);
+        continue;
+      }
+      const { payload: p1, ...h1 } = alone.packet;
+      const { payload: p2, ...h2 } = inside.packet;
+      t.same(h2, h1, `${name}: same headers`);
+      t.ok(p2.equals(p1), `${name}: same payload`);
+      frames++;
+    }
+  }
+  t.ok(frames > 50, `${frames} frames compared`);
+});
