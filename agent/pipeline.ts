@@ -87,6 +87,11 @@ export interface PipelineOptions {
   inventory?: InventoryOptions;
   /** Called with every protocol event (tests, debugging). Events are PHI-free. */
   onEvent?: (conn: ConnectionInfo, event: EventBase) => void;
+  /**
+   * Turn events into inventory observations (default true). False leaves the
+   * inventory empty: the benchmark uses it to measure the stages apart.
+   */
+  observe?: boolean;
 }
 
 export class Pipeline {
@@ -127,8 +132,10 @@ export class Pipeline {
     this.dicom = new DicomObserver(this.inventory);
     this.hl7 = new Hl7Observer(this.inventory);
     this.dhcp = new DhcpObserver(this.inventory);
+    const observe = opts.observe ?? true;
     const onEvent = (conn: ConnectionInfo, e: EventBase): void => {
       opts.onEvent?.(conn, e);
+      if (!observe) return;
       const protocol = (e as EventBase & { protocol?: string }).protocol;
       if (protocol === 'dicom') this.dicom.observe(conn, e);
       else if (protocol === 'hl7') this.hl7.observe(conn, e);
@@ -144,7 +151,7 @@ export class Pipeline {
       if (pkt.srcPort !== 67 && pkt.srcPort !== 68 && pkt.dstPort !== 67 && pkt.dstPort !== 68) return;
       for (const ev of dhcpEventFromPacket(pkt)) {
         opts.onEvent?.(UDP_CONN, ev);
-        this.dhcp.observe(ev);
+        if (observe) this.dhcp.observe(ev);
       }
     };
     this.flows = new FlowTable(dispatcher.factory, { ...opts.flows, onUdp });
