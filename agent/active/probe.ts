@@ -4,7 +4,7 @@
  * the caller see them), never exceptions, except a missing nmap.
  */
 import { AuscultError } from '../errors.js';
-import type { IpAddress } from './cidr.js';
+import { parseIp, type IpAddress } from './cidr.js';
 import type { NmapPort } from './nmap-xml.js';
 import { runNmap, type RunNmapOptions } from './nmap-runner.js';
 import { nmapInvocations, type ProfileName, type ProfileOptions } from './profiles.js';
@@ -71,9 +71,10 @@ export async function probeHost(target: IpAddress, profile: ProfileName, opts: P
     for (const inv of invocations) {
       if (opts.signal?.aborted) throw new AuscultError('AUSCULT_ERR_NMAP_FAILED', 'stopped');
       const { run } = await runNmap(inv.argv, opts);
-      for (const h of run.hosts) {
-        // One host per invocation: anything else in the output is not ours to credit.
-        if (!h.addresses.some((a) => a.type !== 'mac' && a.addr === target.text)) continue;
+      // One host per invocation: anything else in the output is not ours to credit.
+      const mine = run.hosts.filter((h) => h.addresses.some((a) => a.type !== 'mac' && parseIp(a.addr)?.text === target.text));
+      if (mine.length === 0) throw new AuscultError('AUSCULT_ERR_NMAP_OUTPUT', `nmap reported nothing about ${target.text} (host timeout?)`);
+      for (const h of mine) {
         for (const p of h.ports) {
           result.ports.push(p);
           if (p.state === 'open') result.openPorts.push(p.port);
