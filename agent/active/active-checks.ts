@@ -165,6 +165,15 @@ export class ActiveChecks {
     this.audit.write(r);
   }
 
+  get lifeCriticalClasses(): ReadonlySet<string> {
+    return this.lifeCritical;
+  }
+
+  /** Sleep on this session's clock; returns early on stop(). */
+  sleep(ms: number): Promise<void> {
+    return this.clock.sleep(ms, this.abort.signal);
+  }
+
   get auditPath(): string {
     return this.audit.path;
   }

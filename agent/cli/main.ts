@@ -74,6 +74,20 @@ async function main(argv: string[]): Promise<number> {
           .option('outbox-max-rows', { type: 'number', default: 100_000, describe: 'outbox cap: stats are dropped first, device states compacted, findings never dropped' })
           .option('stats-interval', { type: 'number', default: 10, describe: 'seconds between stats lines (stderr) and stats messages' })
           .option('agent-id', { type: 'string', describe: 'agent id sent in hello (default: the host name)' })
+          .option('active-allow', { type: 'string', array: true, describe: 'turn active checks on for the inventory\'s devices in this CIDR (repeatable); off without it', group: 'Active checks (off by default):' })
+          .option('active-deny', { type: 'string', array: true, describe: 'do-not-probe CIDR (repeatable); wins over --active-allow', group: 'Active checks (off by default):' })
+          .option('active-profile', { choices: ['safe', 'extended'] as const, default: 'safe' as const, describe: 'safe, or extended (-sV; never for life-critical classes)', group: 'Active checks (off by default):' })
+          .option('active-rate', { type: 'number', default: 6, describe: 'hosts started per minute (one at a time)', group: 'Active checks (off by default):' })
+          .option('active-every', { type: 'string', default: '24h', describe: 'time between runs (15m, 24h, 7d)', group: 'Active checks (off by default):' })
+          .option('active-window', { type: 'string', describe: 'start probes only inside this daily local-time window, HH:MM-HH:MM', group: 'Active checks (off by default):' })
+          .option('active-delay', { type: 'number', default: 300, describe: 'seconds after start before the first run (the passive inventory fills first)', group: 'Active checks (off by default):' })
+          .option('active-audit', { type: 'string', describe: 'audit log, JSON lines (default OUTBOX.active-audit.jsonl)', group: 'Active checks (off by default):' })
+          .option('active-operator', { type: 'string', describe: 'who enabled the checks, for the audit log (default $SUDO_USER, else $USER)', group: 'Active checks (off by default):' })
+          .option('active-ports', { type: 'string', array: true, describe: 'TCP ports (default 104,2575,2761,2762,4242,11112)', group: 'Active checks (off by default):' })
+          .option('active-dicom-ports', { type: 'string', array: true, describe: 'ports given the DICOM association check (default 104,4242,11112)', group: 'Active checks (off by default):' })
+          .option('active-max-hosts', { type: 'number', default: 256, describe: 'hosts per run at most', group: 'Active checks (off by default):' })
+          .option('active-extended-unknown', { type: 'boolean', default: false, describe: 'let devices of unknown class get the extended profile', group: 'Active checks (off by default):' })
+          .option('nmap', { type: 'string', describe: 'nmap executable for active checks (default: nmap on PATH)', group: 'Active checks (off by default):' })
           .example('$0 agent -i eth1 --collector wss://collector:8443 --token-file /etc/auscult/token --ca /etc/auscult/collector.cert.pem', 'live')
           .example('$0 agent --read cap.pcap --collector wss://127.0.0.1:8443 --token-file token --ca collector.db.cert.pem', 'replay a file'),
       async (args) => {
@@ -92,6 +106,20 @@ async function main(argv: string[]): Promise<number> {
           outboxMaxRows: args['outbox-max-rows'],
           statsInterval: args['stats-interval'],
           agentId: args['agent-id'],
+          activeAllow: args['active-allow'],
+          activeDeny: args['active-deny'],
+          activeProfile: args['active-profile'],
+          activeRate: args['active-rate'],
+          activeEvery: args['active-every'],
+          activeWindow: args['active-window'],
+          activeAudit: args['active-audit'],
+          activeOperator: args['active-operator'],
+          activePorts: args['active-ports'],
+          activeDicomPorts: args['active-dicom-ports'],
+          activeMaxHosts: args['active-max-hosts'],
+          activeDelay: args['active-delay'],
+          activeExtendedUnknown: args['active-extended-unknown'],
+          nmap: args.nmap,
         });
       },
     )
