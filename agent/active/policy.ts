@@ -18,9 +18,9 @@ export interface ScanPolicy {
   decide(target: string): Decision;
 }
 
-function parseList(list: readonly string[], flag: string): Cidr[] {
+function parseList(list: readonly string[] | undefined, flag: string): Cidr[] {
   const out: Cidr[] = [];
-  for (const item of list) {
+  for (const item of list ?? []) {
     for (const part of item.split(',').map((s) => s.trim()).filter(Boolean)) {
       const c = parseCidr(part);
       if ('error' in c) throw new AuscultError('AUSCULT_ERR_ACTIVE_POLICY', `${flag}: ${c.error}`);

@@ -109,6 +109,8 @@ export async function scanCommand(args: ScanArgs): Promise<number> {
     return 0;
   }
 
+  // Too many targets is an error before nmap is looked for or the audit log opened.
+  planTargets(createPolicy(args.allow, args.deny ?? []), candidates ? candidates.map((c) => c.ip) : null, args.maxHosts);
   const log = (line: string): void => void process.stderr.write(line + '\n');
   const checks = ActiveChecks.create({
     allow: args.allow,
