@@ -41,6 +41,10 @@ export function runNmap(argv: readonly string[], opts: RunNmapOptions = {}): Pro
       if (why) return;
       why = reason;
       child.kill('SIGTERM');
+      // Stop reading too: 'close' then waits only for the process, not for
+      // anything it left holding the pipes.
+      child.stdout.destroy();
+      child.stderr.destroy();
       setTimeout(() => child.exitCode === null && child.signalCode === null && child.kill('SIGKILL'), 2000).unref();
     };
     const timer = setTimeout(() => kill(`nmap ran longer than ${opts.timeoutMs ?? 180_000} ms`), opts.timeoutMs ?? 180_000);
