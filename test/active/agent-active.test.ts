@@ -85,7 +85,17 @@ async function collectorIn(ns: string, dir: string, port: number): Promise<() =>
   await waitOutput(server, 'stdout', /listening/, 20_000);
   return () =>
     existsSync(join(dir, 'messages.jsonl'))
-      ? readFileSync(join(dir, 'messages.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as AgentMessage)
+      ? readFileSync(join(dir, 'messages.jsonl'), 'utf8')
+          .split('\n')
+          .filter(Boolean)
+          .flatMap((l) => {
+            // The collector may be writing the last line as we read.
+            try {
+              return [JSON.parse(l) as AgentMessage];
+            } catch {
+              return [];
+            }
+          })
       : [];
 }
 
