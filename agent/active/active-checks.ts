@@ -59,6 +59,8 @@ export interface RunSummary {
   refused: number;
   /** Targets not started because the window closed or the run was stopped. */
   notStarted: number;
+  /** Their addresses, in order (the next scheduled run starts with them). */
+  notStartedTargets: string[];
 }
 
 const bad = (msg: string): AuscultError => new AuscultError('AUSCULT_ERR_BAD_ARGUMENT', msg);
@@ -199,7 +201,7 @@ export class ActiveChecks {
     }
     const results: ProbeResult[] = [];
     const queue = [...plan.targets];
-    let notStarted = 0;
+    const left: string[] = [];
     const signal = this.abort.signal;
     const probe = this.cfg.probe ?? probeHost;
     const worker = async (): Promise<void> => {
@@ -207,14 +209,12 @@ export class ActiveChecks {
         const target = queue.shift();
         if (!target) return;
         if (!(await this.limiter.acquire(signal)) || signal.aborted) {
-          notStarted += 1 + queue.length;
-          queue.length = 0;
+          left.push(target.text, ...queue.splice(0).map((q) => q.text));
           return;
         }
         if (this.schedule && !inWindow(this.schedule.window, this.clock.now())) {
-          notStarted += 1 + queue.length;
-          queue.length = 0;
-          this.cfg.log?.(`auscult active: the window ${this.schedule.window?.text} closed; ${notStarted} hosts wait for the next run`);
+          left.push(target.text, ...queue.splice(0).map((q) => q.text));
+          this.cfg.log?.(`auscult active: the window ${this.schedule.window?.text} closed; ${left.length} hosts wait for the next run`);
           return;
         }
         // Belt and braces: the same policy, again, right before the packet.
@@ -262,7 +262,7 @@ export class ActiveChecks {
       }
     };
     await Promise.all(Array.from({ length: this.cfg.concurrency ?? 1 }, worker));
-    return { results, refused: plan.refused.length, notStarted };
+    return { results, refused: plan.refused.length, notStarted: left.length, notStartedTargets: left };
   }
 
   /**
@@ -272,13 +272,22 @@ export class ActiveChecks {
   async runScheduled(candidates: () => readonly Candidate[] | null, onResult?: (r: ProbeResult) => void, onRun?: (s: RunSummary) => void): Promise<void> {
     const schedule = this.schedule ?? { everyMs: 86_400_000, window: null };
     let last: number | null = null;
+    // Hosts a closing window left out go first next time, so a long list is covered over several nights.
+    let first = new Set<string>();
+    const ordered = (list: readonly Candidate[] | null, all: () => Candidate[]): Candidate[] => {
+      const items = list ?? all();
+      return [...items.filter((c) => first.has(c.ip)), ...items.filter((c) => !first.has(c.ip))];
+    };
     while (!this.stopped) {
       const at = nextRunAt(schedule, this.clock.now(), last);
       const wait = at - this.clock.now();
       if (wait > 0) await this.clock.sleep(wait, this.abort.signal);
       if (this.stopped) break;
       last = this.clock.now();
-      const summary = await this.runOnce(candidates(), onResult);
+      const list = candidates();
+      // Without explicit candidates the run covers the allow list itself; order it the same way.
+      const summary = await this.runOnce(first.size > 0 ? ordered(list, () => planTargets(this.policy, null, this.cfg.maxHosts ?? 256).targets.map((ip) => ({ ip: ip.text, deviceClass: null }))) : list, onResult);
+      first = new Set(summary.notStartedTargets);
       onRun?.(summary);
     }
   }

@@ -24,6 +24,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AgentMessage, DeviceMessage } from '../../collector/protocol.js';
+import { checkFrame } from '../../collector/validate.js';
 import { readPcap } from '../../scripts/lib/pcap-file.js';
 import { makeCert } from '../agent/fake-collector.js';
 import { REPO } from '../helpers/paths.js';
@@ -178,6 +179,8 @@ t.test('active checks on: inventory devices in --active-allow are probed, eviden
       .find((m) => m.device.evidence.some((e) => e.protocol === 'active' && e.attribute === 'dicomCalledAeCheck'));
   t.ok(await until(() => !!activeDevice(), 20_000), 'a device message with active evidence arrived');
   const d = activeDevice()!.device;
+  const checked = checkFrame(Buffer.from(JSON.stringify(activeDevice())), false, true);
+  t.ok(checked.ok, `the real collector's schema accepts the device message with active evidence${checked.ok ? '' : `: ${checked.reason}`}`);
   t.ok(d.evidence.some((e) => e.protocol === 'dicom'), 'passive DICOM evidence on the same device');
   t.match(d.evidence.filter((e) => e.protocol === 'active').map((e) => `${e.attribute}=${e.value}`).sort(), ['activeCheck=safe', 'dicomCalledAeCheck=any-ae-accepted', 'dicomService=tcp/11112', 'openPort=tcp/11112', 'service=tcp/11112 dicom']);
   agent.kill('SIGTERM');

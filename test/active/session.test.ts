@@ -203,6 +203,7 @@ t.test('session: the window closes mid-run; scheduled runs wait for the window; 
   checks.close();
   t.same(runs, [2, 2], 'two hosts fit before 01:00 each night');
   t.same(calls.map((c) => new Date(c.at).toISOString().slice(0, 16)), ['2026-01-05T00:58', '2026-01-05T00:59', '2026-01-06T00:58', '2026-01-06T00:59'], 'every 24 h from the last start, inside the window');
+  t.same(calls.map((c) => c.ip), ['192.0.2.1', '192.0.2.2', '192.0.2.3', '192.0.2.4'], 'the second night starts with the hosts the window left out');
   t.match(lines(join(tmp, 'window.jsonl')).at(-1), { event: 'session-end', probes: 4, stopped: true });
 });
 
