@@ -146,7 +146,8 @@ export async function scanCommand(args: ScanArgs): Promise<number> {
   const onRun = (s: RunSummary): void => {
     errors += s.results.filter((r) => r.status === 'error').length;
     for (const r of s.results) if (r.error && r.status === 'error') log(`auscult scan: ${r.target}: ${r.error.code}: ${r.error.message}`);
-    log(`auscult scan: ${s.results.length} hosts probed, ${s.refused} refused by the policy, ${s.notStarted} not started`);
+    const capped = s.results.filter((r) => r.profile !== args.profile).length;
+    log(`auscult scan: ${s.results.length} hosts probed, ${s.refused} refused by the policy, ${s.notStarted} not started${capped ? `, ${capped} capped at safe (life-critical or unknown class; see the audit log)` : ''}`);
     if (checks.schedule && args.format === 'table') emit(table(s.results, classes));
   };
   try {

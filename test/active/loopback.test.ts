@@ -117,6 +117,9 @@ t.test('scan refuses what it must, before sending anything', { skip }, async (t)
     ['refused', '127.0.0.2', 'not-allowed'],
     ['session-end', null, null],
   ]);
+  const help = auscult('scan', '--help');
+  t.equal(help.code, 0);
+  for (const opt of ['--allow', '--deny', '--profile', '--rate', '--every', '--window', '--audit', '--operator', '--dry-run']) t.match(help.stdout, opt);
   const dry = auscult('scan', '--allow', '127.0.0.0/30', '--deny', '127.0.0.2', '--dry-run', '--format', 'json');
   t.equal(dry.code, 0, dry.stderr);
   const plan = JSON.parse(dry.stdout);
