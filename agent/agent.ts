@@ -165,7 +165,7 @@ export class Agent {
       onKbUpdate: (msg) => this.importKbUpdate(msg),
       fillerStats: () => ({ type: 'stats', v: 1, at: new Date().toISOString(), stats: this.currentStats() }),
     });
-    if (opts.active) this.active = ActiveChecks.create({ ...opts.active, via: 'agent', log: this.log });
+    if (opts.active) this.active = ActiveChecks.create({ ...opts.active, via: 'agent', auditOutOfScope: false, log: this.log });
   }
 
   /** Checks every argument and opens the outbox; throws AuscultError on what a user must fix. */

@@ -43,6 +43,13 @@ export interface ActiveConfig {
   /** e.g. "01:00-05:00" local time. */
   window?: string | null;
   lifeCritical?: ReadonlySet<string>;
+  /**
+   * Write a 'refused' line for candidates outside every --allow block
+   * (default true: someone named them). False when candidates are a whole
+   * inventory: those devices are simply out of scope, and are only counted.
+   * Denied candidates are always written.
+   */
+  auditOutOfScope?: boolean;
   clock?: Clock;
   /** Replaces probeHost (tests). */
   probe?: typeof probeHost;
@@ -56,6 +63,7 @@ export interface Candidate {
 
 export interface RunSummary {
   results: ProbeResult[];
+  /** Candidates refused by the policy (denied, outside the allow list, not an address). */
   refused: number;
   /** Targets not started because the window closed or the run was stopped. */
   notStarted: number;
@@ -197,6 +205,7 @@ export class ActiveChecks {
     const classOf = new Map((candidates ?? []).map((c) => [c.ip, c.deviceClass]));
     const plan = planTargets(this.policy, candidates ? candidates.map((c) => c.ip) : null, this.cfg.maxHosts ?? 256);
     for (const r of plan.refused) {
+      if (r.reason === 'not-allowed' && this.cfg.auditOutOfScope === false) continue;
       this.write({ event: 'refused', session: this.session, at: new Date(this.clock.now()).toISOString(), operator: this.cfg.operator, target: r.target, reason: r.reason, detail: r.detail });
     }
     const results: ProbeResult[] = [];

@@ -130,6 +130,8 @@ export async function scanCommand(args: ScanArgs): Promise<number> {
     every: args.every ?? null,
     window: args.window ?? null,
     lifeCritical,
+    // Inventory devices outside --allow are out of scope, not refusals worth a line each.
+    auditOutOfScope: !(args.inventory && !(args.target && args.target.length > 0)),
     log,
   });
   log(`auscult scan: session ${checks.session}, nmap ${checks.nmapVersion}, profile ${checks.profile}, audit log ${checks.auditPath}`);

@@ -180,6 +180,19 @@ t.test('session: refusals audited, targets rate-limited, life-critical capped, o
   t.match(log[6], { event: 'session-end', probes: 3, errors: 0, stopped: false });
 });
 
+t.test('session: inventory-wide candidates outside --allow are counted, not written; denied ones are written', async (t) => {
+  const clock = fakeClock(Date.UTC(2026, 0, 5, 12, 0));
+  const calls: Array<{ ip: string; profile: ProfileName; at: number }> = [];
+  const audit = join(tmp, 'scope.jsonl');
+  const checks = ActiveChecks.create({ allow: ['192.0.2.0/28'], deny: ['192.0.2.9'], operator: 'o', via: 'agent', auditPath: audit, auditOutOfScope: false, clock, probe: fakeProbe(clock, calls, 0) as never });
+  const candidates = [{ ip: '192.0.2.8', deviceClass: null }, { ip: '192.0.2.9', deviceClass: null }, ...Array.from({ length: 50 }, (_, i) => ({ ip: `198.51.100.${i + 1}`, deviceClass: null }))];
+  const s = await checks.runOnce(candidates);
+  checks.close();
+  t.equal(s.refused, 51);
+  t.same(lines(audit).map((l) => l.event), ['session-start', 'refused', 'probe', 'session-end']);
+  t.match(lines(audit)[1], { target: '192.0.2.9', reason: 'denied' });
+});
+
 t.test('session: concurrency > 1 still respects the rate', async (t) => {
   const clock = fakeClock(Date.UTC(2026, 0, 5, 12, 0));
   const calls: Array<{ ip: string; profile: ProfileName; at: number }> = [];
