@@ -17,6 +17,10 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { hostname, tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
+import { ActiveChecks, type ActiveConfig, type Candidate } from './active/active-checks.js';
+import { governingClass } from './active/device-classes.js';
+import { probeObservations } from './active/evidence.js';
+import type { ProbeResult } from './active/probe.js';
 import { Capture } from './capture/capture.js';
 import { AuscultError } from './errors.js';
 import { enrichReport } from './inventory/enrich.js';
@@ -61,6 +65,17 @@ export interface AgentOptions {
   drainTimeoutMs?: number;
   backoff?: BackoffOptions;
   log?: (line: string) => void;
+  /**
+   * Active checks (issue 6), off unless given: the devices of the passive
+   * inventory inside `allow` are probed on the schedule, the results fed
+   * back into the inventory as 'active' evidence. Without this, nothing
+   * active is constructed and the agent transmits nothing on the monitored
+   * network.
+   */
+  active?: Omit<ActiveConfig, 'via' | 'log'> & {
+    /** Wait before the first run so the passive inventory fills (default 300 s). */
+    startDelayMs?: number;
+  };
 }
 
 /** Reads the token: trimmed, non-empty, else AUSCULT_ERR_TOKEN_FILE. */
@@ -126,6 +141,9 @@ export class Agent {
   private snapshotTimer: NodeJS.Timeout | null = null;
   private statsTimer: NodeJS.Timeout | null = null;
   private readonly source: string;
+  /** Null unless opts.active: then the session, and its scheduled loop once running. */
+  private active: ActiveChecks | null = null;
+  private activeLoop: Promise<void> | null = null;
 
   private constructor(opts: AgentOptions, outbox: Outbox, caPem: string | undefined) {
     this.opts = opts;
@@ -147,6 +165,7 @@ export class Agent {
       onKbUpdate: (msg) => this.importKbUpdate(msg),
       fillerStats: () => ({ type: 'stats', v: 1, at: new Date().toISOString(), stats: this.currentStats() }),
     });
+    if (opts.active) this.active = ActiveChecks.create({ ...opts.active, via: 'agent', auditOutOfScope: false, log: this.log });
   }
 
   /** Checks every argument and opens the outbox; throws AuscultError on what a user must fix. */
@@ -203,6 +222,7 @@ export class Agent {
     if (this.stopRequested) void this.capture.stop();
     this.log(`auscult agent: capturing ${this.opts.iface ? `on ${this.opts.iface}` : `from ${this.opts.file}`} (${this.capture.linkTypeName}), sending to ${this.opts.collector}; outbox ${this.opts.outbox} holds ${this.outbox.depth}`);
     this.scheduleSnapshot(this.opts.snapshotIntervalMs ?? 1000);
+    if (this.active) this.activeLoop = this.runActive(this.active);
     const statsMs = Math.max(1, this.opts.statsIntervalS ?? 10) * 1000;
     this.statsTimer = setInterval(() => this.emitStats(), statsMs);
 
@@ -227,11 +247,18 @@ export class Agent {
   stop(): void {
     if (this.stopRequested) return;
     this.stopRequested = true;
+    this.active?.stop();
     void this.capture?.stop();
     this.wakeOnStop?.();
   }
 
   private async shutdown(endOfFile: boolean): Promise<void> {
+    if (this.active) {
+      // A running probe is killed and still audited; its result, if any, makes the last snapshot.
+      this.active.stop();
+      await this.activeLoop;
+      this.active.close();
+    }
     if (this.snapshotTimer) clearTimeout(this.snapshotTimer);
     if (this.statsTimer) clearInterval(this.statsTimer);
     try {
@@ -329,6 +356,40 @@ export class Agent {
     } catch (err) {
       this.log(`auscult agent: ${(err as Error).message}`);
     }
+  }
+
+  /**
+   * Active checks on their schedule: after the start delay, each run takes
+   * the devices the passive inventory holds now (their classes cap the
+   * profile); the policy keeps only those inside --active-allow. Errors are
+   * logged, never fatal to the passive agent.
+   */
+  private async runActive(active: ActiveChecks): Promise<void> {
+    const lifeCritical = active.lifeCriticalClasses;
+    const candidates = (): Candidate[] => {
+      const report = enrichReport({ devices: this.pipeline.inventory.report(), findings: [], stats: { packets: 0, bytes: 0, flows: 0, malformed: 0, gaps: 0, capHits: 0 } }, { kb: null });
+      return report.devices.flatMap((d) => d.ips.map((ip) => ({ ip, deviceClass: governingClass(d, lifeCritical) })));
+    };
+    try {
+      this.log(`auscult agent: active checks on (session ${active.session}, profile ${active.profile}, allow ${active.policy.allow.map((c) => c.text).join(',')}, audit ${active.auditPath})`);
+      await active.sleep(this.opts.active?.startDelayMs ?? 300_000);
+      await active.runScheduled(
+        candidates,
+        (r) => this.recordProbe(r),
+        (s) => this.log(`auscult agent: active run: ${s.results.length} probed, ${s.refused} outside the policy, ${s.notStarted} not started`),
+      );
+    } catch (err) {
+      this.log(`auscult agent: active checks stopped: ${err instanceof AuscultError ? err.format() : (err as Error).message}`);
+    }
+  }
+
+  /** A probe's findings become inventory evidence (protocol 'active'), sent with the next snapshot. */
+  private recordProbe(r: ProbeResult): void {
+    const ts = Date.parse(r.finishedAt) / 1000;
+    for (const o of probeObservations(r)) {
+      this.pipeline.inventory.observe(r.target, null, o.attribute, o.value, { protocol: 'active', field: o.field, flow: `active:${r.session}:${r.target}`, ts, confidence: o.confidence });
+    }
+    this.snapshotDirty = true;
   }
 
   /** kb-update: import the documents into the agent's KB file, reload it, re-correlate at the next snapshot. */

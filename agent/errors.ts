@@ -82,6 +82,30 @@ export const ERRORS = {
     exit: 66,
     hint: "--ca takes the collector's certificate in PEM (the FILE.cert.pem next to the collector's database)",
   },
+  AUSCULT_ERR_ACTIVE_POLICY: {
+    exit: 64,
+    hint: 'active checks take --allow and --deny as IPv4/IPv6 addresses or CIDR blocks with no host bits set (e.g. 10.20.0.0/16), never host names',
+  },
+  AUSCULT_ERR_ACTIVE_TOO_MANY: {
+    exit: 64,
+    hint: 'one run probes at most --max-hosts hosts; narrow --allow, name targets with --target or --inventory, or raise --max-hosts deliberately',
+  },
+  AUSCULT_ERR_NMAP_MISSING: {
+    exit: 69,
+    hint: 'active checks run nmap; install it (apt-get install nmap) or give its path with --nmap',
+  },
+  AUSCULT_ERR_NMAP_FAILED: {
+    exit: 70,
+    hint: 'nmap stopped with an error (its message is above); check the target, the options and that nmap runs by hand with the same arguments (they are in the audit log)',
+  },
+  AUSCULT_ERR_NMAP_OUTPUT: {
+    exit: 70,
+    hint: 'nmap wrote XML that auscult cannot read (cut short or an unknown nmap version); run nmap by hand with the argv from the audit log and report the output',
+  },
+  AUSCULT_ERR_AUDIT_LOG: {
+    exit: 74,
+    hint: 'active checks write every probe to the audit log first; check --audit (or --active-audit), its folder, free space and permissions. No probe is sent without it',
+  },
   AUSCULT_ERR_INTERNAL: { exit: 70, hint: 'this is a bug in auscult; please report it with the command line used' },
 } as const;
 

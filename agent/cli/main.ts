@@ -1,6 +1,6 @@
 /**
- * `auscult` command line. Subcommands: `inventory` and `kb` now; `agent`
- * and `collector` arrive with their issues.
+ * `auscult` command line: inventory, correlate, agent, scan (active checks),
+ * demo, collector, kb.
  */
 import { discardPreopened, parseModeTuning, preopenCapture } from '../capture/preopen.js';
 import { AuscultError } from '../errors.js';
@@ -80,6 +80,20 @@ async function main(argv: string[]): Promise<number> {
           .option('outbox-max-rows', { type: 'number', default: 100_000, describe: 'outbox cap: stats are dropped first, device states compacted, findings never dropped' })
           .option('stats-interval', { type: 'number', default: 10, describe: 'seconds between stats lines (stderr) and stats messages' })
           .option('agent-id', { type: 'string', describe: 'agent id sent in hello (default: the host name)' })
+          .option('active-allow', { type: 'string', array: true, describe: 'turn active checks on for the inventory\'s devices in this CIDR (repeatable); off without it', group: 'Active checks (off by default):' })
+          .option('active-deny', { type: 'string', array: true, describe: 'do-not-probe CIDR (repeatable); wins over --active-allow', group: 'Active checks (off by default):' })
+          .option('active-profile', { choices: ['safe', 'extended'] as const, default: 'safe' as const, describe: 'safe, or extended (-sV; never for life-critical classes)', group: 'Active checks (off by default):' })
+          .option('active-rate', { type: 'number', default: 6, describe: 'hosts started per minute (one at a time)', group: 'Active checks (off by default):' })
+          .option('active-every', { type: 'string', default: '24h', describe: 'time between runs (15m, 24h, 7d)', group: 'Active checks (off by default):' })
+          .option('active-window', { type: 'string', describe: 'start probes only inside this daily local-time window, HH:MM-HH:MM', group: 'Active checks (off by default):' })
+          .option('active-delay', { type: 'number', default: 300, describe: 'seconds after start before the first run (the passive inventory fills first)', group: 'Active checks (off by default):' })
+          .option('active-audit', { type: 'string', describe: 'audit log, JSON lines (default OUTBOX.active-audit.jsonl)', group: 'Active checks (off by default):' })
+          .option('active-operator', { type: 'string', describe: 'who enabled the checks, for the audit log (default $SUDO_USER, else $USER)', group: 'Active checks (off by default):' })
+          .option('active-ports', { type: 'string', array: true, describe: 'TCP ports (default 104,2575,2761,2762,4242,11112)', group: 'Active checks (off by default):' })
+          .option('active-dicom-ports', { type: 'string', array: true, describe: 'ports given the DICOM association check (default 104,4242,11112)', group: 'Active checks (off by default):' })
+          .option('active-max-hosts', { type: 'number', default: 256, describe: 'hosts per run at most', group: 'Active checks (off by default):' })
+          .option('active-extended-unknown', { type: 'boolean', default: false, describe: 'let devices of unknown class get the extended profile', group: 'Active checks (off by default):' })
+          .option('nmap', { type: 'string', describe: 'nmap executable for active checks (default: nmap on PATH)', group: 'Active checks (off by default):' })
           .example('$0 agent -i eth1 --collector wss://collector:8443 --token-file /etc/auscult/token --ca /etc/auscult/collector.cert.pem', 'live')
           .example('$0 agent --read cap.pcap --collector wss://127.0.0.1:8443 --token-file token --ca collector.db.cert.pem', 'replay a file'),
       async (args) => {
@@ -98,6 +112,72 @@ async function main(argv: string[]): Promise<number> {
           outboxMaxRows: args['outbox-max-rows'],
           statsInterval: args['stats-interval'],
           agentId: args['agent-id'],
+          activeAllow: args['active-allow'],
+          activeDeny: args['active-deny'],
+          activeProfile: args['active-profile'],
+          activeRate: args['active-rate'],
+          activeEvery: args['active-every'],
+          activeWindow: args['active-window'],
+          activeAudit: args['active-audit'],
+          activeOperator: args['active-operator'],
+          activePorts: args['active-ports'],
+          activeDicomPorts: args['active-dicom-ports'],
+          activeMaxHosts: args['active-max-hosts'],
+          activeDelay: args['active-delay'],
+          activeExtendedUnknown: args['active-extended-unknown'],
+          nmap: args.nmap,
+        });
+      },
+    )
+    .command(
+      'scan',
+      'active checks (opt-in): probe allowed subnets with nmap, safely, rate-limited and audited',
+      (y) =>
+        y
+          .option('allow', { type: 'string', array: true, demandOption: true, describe: 'CIDR block or address that may be probed (repeatable, or comma-separated); nothing else is' })
+          .option('deny', { type: 'string', array: true, describe: 'do-not-probe CIDR block or address (repeatable); wins over --allow' })
+          .option('target', { type: 'string', array: true, describe: 'probe only these addresses (each must pass --allow/--deny)' })
+          .option('inventory', { alias: 'i', type: 'string', describe: 'inventory JSON (auscult inventory --format json): its devices inside --allow are the targets, their classes cap the profile, results are merged into it' })
+          .option('profile', { choices: ['safe', 'extended'] as const, default: 'safe' as const, describe: 'safe: TCP connect to medical ports + DICOM association check; extended: also nmap -sV (never for life-critical classes)' })
+          .option('rate', { type: 'number', default: 6, describe: 'hosts started per minute' })
+          .option('concurrency', { type: 'number', default: 1, describe: 'hosts probed at the same time' })
+          .option('max-hosts', { type: 'number', default: 256, describe: 'refuse a run with more targets than this' })
+          .option('ports', { type: 'string', array: true, describe: 'TCP ports to check (default 104,2575,2761,2762,4242,11112)' })
+          .option('dicom-ports', { type: 'string', array: true, describe: 'ports that get the DICOM association check (default 104,4242,11112)' })
+          .option('extended-unknown', { type: 'boolean', default: false, describe: 'let hosts of unknown device class get the extended profile (default: capped at safe)' })
+          .option('every', { type: 'string', describe: 'repeat every DURATION (15m, 24h, 7d) until stopped' })
+          .option('window', { type: 'string', describe: 'only start probes inside this daily local-time window, HH:MM-HH:MM' })
+          .option('audit', { type: 'string', default: 'auscult-active-audit.jsonl', describe: 'audit log (JSON lines, appended, fsync\'d)' })
+          .option('operator', { type: 'string', describe: 'who enables the checks, for the audit log (default $SUDO_USER, else $USER)' })
+          .option('format', { choices: ['table', 'json'] as const, default: 'table' as const, describe: 'json: the inventory shape with the active evidence' })
+          .option('output', { alias: 'o', type: 'string', describe: 'write the output to this file instead of stdout' })
+          .option('nmap', { type: 'string', describe: 'nmap executable (default: nmap on PATH)' })
+          .option('host-timeout', { type: 'number', default: 120, describe: 'seconds nmap may spend on one host' })
+          .option('dry-run', { type: 'boolean', default: false, describe: 'print the targets and nmap command lines; send nothing' })
+          .example('$0 scan --allow 10.20.30.0/24 --deny 10.20.30.5 --operator jdoe', 'safe checks of one subnet, one host every 10 s')
+          .example('$0 scan --allow 10.20.0.0/16 --inventory inv.json --format json -o inv-active.json', 'the passive inventory, enriched'),
+      async (args) => {
+        exitCode = await (await import('./scan-command.js')).scanCommand({
+          allow: args.allow,
+          deny: args.deny,
+          target: args.target,
+          inventory: args.inventory,
+          profile: args.profile,
+          rate: args.rate,
+          concurrency: args.concurrency,
+          maxHosts: args['max-hosts'],
+          ports: args.ports,
+          dicomPorts: args['dicom-ports'],
+          extendedUnknown: args['extended-unknown'],
+          every: args.every,
+          window: args.window,
+          audit: args.audit,
+          operator: args.operator,
+          format: args.format,
+          output: args.output,
+          nmap: args.nmap,
+          hostTimeout: args['host-timeout'],
+          dryRun: args['dry-run'],
         });
       },
     )
