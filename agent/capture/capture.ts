@@ -12,24 +12,15 @@ import { stat } from 'node:fs/promises';
 import { MessageChannel, type MessagePort, Worker } from 'node:worker_threads';
 import { isSupportedLinkType } from '../../protocols/link/decode.js';
 import { AuscultError, ERRORS, type ErrorCode } from '../errors.js';
-import type { ConnectionInfo, EventBase } from '../../protocols/common/analyzer.js';
-import type { PacketStageCounters } from '../pipeline.js';
 import { PacketBatch } from './packet-batch.js';
 import {
   CTL_CREDITS,
   CTL_LENGTH,
   CTL_STOP,
   type CaptureOptions,
-  type ParseFlowOptions,
   type WorkerInit,
   type WorkerToMain,
 } from './types.js';
-
-/** Parse mode: protocol events in capture order, each with its connection (null for a DHCP event). */
-export interface EventBatch {
-  conns: Array<ConnectionInfo | null>;
-  events: EventBase[];
-}
 
 /** libpcap counters for a live capture (pcap_stats). */
 export interface CaptureStats {
@@ -58,12 +49,6 @@ export interface CaptureTuning {
   statsIntervalMs?: number;
   /** Accept link types `decodeFrame` cannot decode (default: reject with AUSCULT_ERR_UNSUPPORTED_LINKTYPE). */
   allowAnyLinkType?: boolean;
-  /**
-   * Files only: run the packet stage (decoding, reassembly, protocol
-   * parsers) in the worker and deliver protocol events (`eventBatches()`)
-   * instead of packets.
-   */
-  parse?: { flows?: ParseFlowOptions };
 }
 
 /**
@@ -82,11 +67,7 @@ const PREVIOUS_EXIT_WAIT_MS = 3000;
 /** How long `stop()` waits for the worker to leave on its own before terminating it. */
 const STOP_GRACE_MS = 500;
 
-type Item =
-  | { kind: 'batch'; batch: PacketBatch }
-  | { kind: 'events'; batch: EventBatch; packets: number; bytes: number }
-  | { kind: 'end' }
-  | { kind: 'error'; error: AuscultError };
+type Item = { kind: 'batch'; batch: PacketBatch } | { kind: 'end' } | { kind: 'error'; error: AuscultError };
 
 function isErrorCode(code: string): code is ErrorCode {
   return Object.hasOwn(ERRORS, code);
@@ -122,8 +103,6 @@ export class Capture {
   stats: CaptureStats | null = null;
   /** libpcap warnings (e.g. no IPv4 address on the interface). */
   readonly warnings: string[] = [];
-  /** Parse mode: the packet stage's counters, once the worker has read everything (also after a read error). */
-  stageCounters: PacketStageCounters | null = null;
 
   private readonly worker: Worker;
   private readonly control: Int32Array;
@@ -162,9 +141,6 @@ export class Capture {
     if ((options.file === undefined) === (options.iface === undefined)) {
       throw new AuscultError('AUSCULT_ERR_BAD_ARGUMENT', 'give exactly one of a capture file or an interface');
     }
-    if (tuning.parse && options.iface !== undefined) {
-      throw new AuscultError('AUSCULT_ERR_BAD_ARGUMENT', 'parsing in the capture worker is for files only');
-    }
     if (options.file !== undefined) await checkFile(options.file);
 
     const control = new Int32Array(new SharedArrayBuffer(CTL_LENGTH * 4));
@@ -176,7 +152,6 @@ export class Capture {
       batchBytes: Math.max(64 * 1024, tuning.batchBytes ?? 1024 * 1024),
       statsIntervalMs: tuning.statsIntervalMs ?? 1000,
       recycle: recycle.port2,
-      parse: tuning.parse ? { flows: tuning.parse.flows } : undefined,
     };
     if (activeWorker !== null) {
       // A capture that just failed or was stopped may still be unloading the
@@ -249,12 +224,6 @@ export class Capture {
         case 'batch':
           this.push({ kind: 'batch', batch: new PacketBatch(msg.buffer, msg.count, msg.bytes) });
           break;
-        case 'events':
-          this.push({ kind: 'events', batch: { conns: msg.conns, events: msg.events }, packets: msg.packets, bytes: msg.bytes });
-          break;
-        case 'stage':
-          this.stageCounters = msg.counters;
-          break;
         case 'stats':
           this.stats = { received: msg.received, dropped: msg.dropped, ifDropped: msg.ifDropped };
           break;
@@ -285,7 +254,7 @@ export class Capture {
 
   private push(item: Item): void {
     if (this.ended) return;
-    if (item.kind === 'end' || item.kind === 'error') this.ended = true;
+    if (item.kind !== 'batch') this.ended = true;
     this.queue.push(item);
     const wake = this.wake;
     this.wake = null;
@@ -319,40 +288,20 @@ export class Capture {
    * every batch read before it has been yielded. Returns the totals.
    * Call it once per capture.
    */
-  batches(): AsyncGenerator<PacketBatch, CaptureTotals, undefined> {
-    return this.drain('batch');
-  }
-
-  /**
-   * Parse mode (`tuning.parse`): the protocol events, batch by batch, with
-   * the same credits, end and error behaviour as `batches()`.
-   * `stageCounters` is set once it ends.
-   */
-  eventBatches(): AsyncGenerator<EventBatch, CaptureTotals, undefined> {
-    return this.drain('events');
-  }
-
-  private async *drain<K extends 'batch' | 'events'>(
-    kind: K,
-  ): AsyncGenerator<K extends 'batch' ? PacketBatch : EventBatch, CaptureTotals, undefined> {
+  async *batches(): AsyncGenerator<PacketBatch, CaptureTotals, undefined> {
     for (;;) {
       const item = this.queue.shift();
       if (item === undefined) {
         await new Promise<void>((resolve) => (this.wake = resolve));
         continue;
       }
-      if (item.kind === 'batch' || item.kind === 'events') {
-        if (item.kind === 'batch') {
-          this.packets += item.batch.count;
-          this.bytes += item.batch.bytes;
-        } else {
-          this.packets = item.packets;
-          this.bytes = item.bytes;
-        }
+      if (item.kind === 'batch') {
+        this.packets += item.batch.count;
+        this.bytes += item.batch.bytes;
         try {
-          if (item.kind === kind) yield item.batch as K extends 'batch' ? PacketBatch : EventBatch;
+          yield item.batch;
         } finally {
-          if (item.kind === 'batch') this.recycleBuffer(item.batch.buffer);
+          this.recycleBuffer(item.batch.buffer);
           this.returnCredit();
         }
         continue;

@@ -10,17 +10,11 @@
  * reading what the user did not ask for.
  */
 import { Capture, type CaptureTuning } from './capture.js';
-import type { CaptureOptions, ParseFlowOptions } from './types.js';
-
-/** Tuning for a file read in parse mode (the packet stage in the worker), as `auscult inventory` reads. */
-export function parseModeTuning(flows?: ParseFlowOptions): CaptureTuning {
-  return { parse: { flows } };
-}
+import type { CaptureOptions } from './types.js';
 
 interface Preopened {
   file: string;
   filter: string | undefined;
-  tuning: string;
   capture: Promise<Capture>;
 }
 
@@ -33,22 +27,16 @@ export function preopenCapture(options: { file: string; filter?: string }, tunin
   // An error surfaces when the command takes the capture, with the same code
   // and message as opening it then; an untaken failure is no unhandled rejection.
   capture.catch(() => {});
-  preopened = { file: options.file, filter: options.filter || undefined, tuning: JSON.stringify(tuning ?? {}), capture };
+  preopened = { file: options.file, filter: options.filter || undefined, capture };
 }
 
 /**
- * The pre-opened capture if it is for exactly these options and tuning
- * (handed over once), else a capture opened now.
+ * The pre-opened capture if it is for exactly these options (handed over
+ * once), else a capture opened now.
  */
 export function openCapture(options: CaptureOptions, tuning?: CaptureTuning): Promise<Capture> {
   const p = preopened;
-  if (
-    p !== null &&
-    options.iface === undefined &&
-    p.file === options.file &&
-    p.filter === (options.filter || undefined) &&
-    p.tuning === JSON.stringify(tuning ?? {})
-  ) {
+  if (p !== null && options.iface === undefined && p.file === options.file && p.filter === (options.filter || undefined)) {
     preopened = null;
     return p.capture;
   }

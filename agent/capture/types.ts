@@ -1,7 +1,4 @@
 import type { MessagePort } from 'node:worker_threads';
-import type { ConnectionInfo, EventBase } from '../../protocols/common/analyzer.js';
-import type { FlowTableOptions } from '../flow/flow-table.js';
-import type { PacketStageCounters } from '../pipeline.js';
 /**
  * Messages between the capture worker and the main thread.
  *
@@ -26,10 +23,6 @@ export interface CaptureOptions {
 export type WorkerToMain =
   | { kind: 'opened'; linkType: number; linkTypeName: string }
   | { kind: 'batch'; buffer: ArrayBuffer; count: number; bytes: number }
-  /** Parse mode: protocol events in order, each with its connection (null: a DHCP event); `packets` read so far. */
-  | { kind: 'events'; conns: Array<ConnectionInfo | null>; events: EventBase[]; packets: number; bytes: number }
-  /** Parse mode, before 'done' or 'error': the packet stage's counters. */
-  | { kind: 'stage'; counters: PacketStageCounters }
   | { kind: 'stats'; received: number; dropped: number; ifDropped: number }
   | { kind: 'done'; packets: number; stopped?: boolean }
   | { kind: 'warning'; message: string }
@@ -55,16 +48,7 @@ export interface WorkerInit {
    * fresh megabyte per batch (about a third of the copy cost otherwise).
    */
   recycle: MessagePort;
-  /**
-   * Parse mode (files only): the worker runs the packet stage itself
-   * (decoding, reassembly, protocol parsers) and sends protocol events
-   * instead of packets, so parsing and the inventory use both cores.
-   */
-  parse?: { flows?: ParseFlowOptions };
 }
-
-/** Flow-table options that can cross to the worker (no callbacks). */
-export type ParseFlowOptions = Omit<FlowTableOptions, 'onUdp'>;
 
 export interface CapturedPacket {
   ts: number;

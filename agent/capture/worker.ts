@@ -8,15 +8,8 @@
  * control: the worker spends one credit per batch from a SharedArrayBuffer
  * and `Atomics.wait`s when it has none, so it never runs more than the
  * initial credit count ahead of the consumer, whatever the file size.
- *
- * Parse mode (`init.parse`, files only): instead of copying packets, the
- * worker runs the packet stage on each one where libpcap hands it over
- * (decoding, TCP reassembly, DICOM/HL7/DHCP parsing) and sends the protocol
- * events, under the same credits; the main thread keeps the observers and
- * the inventory. Parsing and bookkeeping then use both cores.
  */
 import { parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
-import type { ConnectionInfo, EventBase } from '../../protocols/common/analyzer.js';
 import type { ErrorCode } from '../errors.js';
 import { classifyOfflineOpenError } from './classify-error.js';
 import { linkTypeFromName, newNativeSession, type NativePcapSession } from './pcap-binding.js';
@@ -43,10 +36,6 @@ init.recycle.unref();
 const ctl = new Int32Array(init.control);
 const opts = init.options;
 const live = opts.iface !== undefined;
-/** Events per message in parse mode (a message costs a credit and a structured clone). */
-const EVENTS_PER_MESSAGE = 2048;
-// Loaded only in parse mode: a plain capture worker stays small.
-const stageModule = init.parse && !live ? await import('../pipeline.js') : null;
 
 function post(msg: WorkerToMain, transfer?: ArrayBuffer[]): void {
   port!.postMessage(msg, transfer);
@@ -181,13 +170,8 @@ function requestStop(): void {
   session?.close();
 }
 
-/** libpcap callback: hands the packet (in the reused buffer) to the mode's handler. */
+/** libpcap callback: copy the reused packet buffer into the batch. */
 function onPacket(): void {
-  handlePacket();
-}
-
-/** Copy mode: copy the reused packet buffer into the batch. */
-function copyPacket(): void {
   if (stopped) return;
   let capLen = hdr32[2];
   if (capLen > pktBuf.length) capLen = pktBuf.length;
@@ -216,55 +200,10 @@ function copyPacket(): void {
   total++;
 }
 
-// ---- parse mode ---------------------------------------------------------------
-
-let stage: InstanceType<NonNullable<typeof stageModule>['PacketStage']> | null = null;
-let linkType = 0;
-let conns: Array<ConnectionInfo | null> = [];
-let events: EventBase[] = [];
-let bytesRead = 0;
-
-/** Sends the events gathered so far (if any) once a credit is available. */
-function flushEvents(): void {
-  if (events.length === 0) return;
-  if (!takeCredit()) {
-    requestStop();
-    return;
-  }
-  post({ kind: 'events', conns, events, packets: total, bytes: bytesRead });
-  conns = [];
-  events = [];
-}
-
-/** Parse mode: the packet stage reads the frame where libpcap left it. */
-function parsePacket(): void {
-  if (stopped) return;
-  let capLen = hdr32[2];
-  if (capLen > pktBuf.length) capLen = pktBuf.length;
-  stage!.packetAt(linkType, pktBuf, 0, capLen, hdr32[0] + hdr32[1] / 1e6, hdr32[3]);
-  total++;
-  bytesRead += hdr32[3];
-  if (events.length >= EVENTS_PER_MESSAGE) flushEvents();
-  else if ((total & 1023) === 0 && stopRequested()) requestStop();
-}
-
-/** Parse mode, end of input: the last flows are flushed, their events sent, then the counters. */
-function finishStage(): void {
-  if (stage === null || stopped) return;
-  stage.finish();
-  flushEvents();
-  post({ kind: 'stage', counters: stage.counters() });
-}
-
-let handlePacket: () => void = copyPacket;
-
 // ---- run ----------------------------------------------------------------------
 
 function finish(): void {
-  if (!stopped) {
-    if (stage !== null) finishStage();
-    else flush();
-  }
+  if (!stopped) flush();
   post({ kind: 'done', packets: total, stopped });
 }
 
@@ -282,8 +221,7 @@ function runOffline(s: NativePcapSession): void {
   const rc = s.dispatch(pktBuf, hdrBuf);
   if (rc === -1) {
     // Deliver what was read before the cut, then report it.
-    if (stage !== null) finishStage();
-    else flush();
+    flush();
     fail(
       'AUSCULT_ERR_CAPTURE_TRUNCATED',
       `${opts.file}: libpcap stopped with a read error after ${total} packets (truncated or corrupt packet record)`,
@@ -331,22 +269,7 @@ function runLive(s: NativePcapSession): void {
 
 session = openOrReport();
 if (session !== null) {
-  linkType = linkTypeFromName(linkTypeName);
-  if (stageModule !== null) {
-    stage = new stageModule.PacketStage({
-      flows: init.parse?.flows,
-      onEvent: (conn, e) => {
-        conns.push(conn);
-        events.push(e);
-      },
-      onDhcp: (e) => {
-        conns.push(null);
-        events.push(e);
-      },
-    });
-    handlePacket = parsePacket;
-  }
-  post({ kind: 'opened', linkType, linkTypeName });
+  post({ kind: 'opened', linkType: linkTypeFromName(linkTypeName), linkTypeName });
   if (live) runLive(session);
   else runOffline(session);
 }

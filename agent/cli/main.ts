@@ -2,7 +2,7 @@
  * `auscult` command line: inventory, correlate, agent, scan (active checks),
  * demo, collector, kb.
  */
-import { discardPreopened, parseModeTuning, preopenCapture } from '../capture/preopen.js';
+import { discardPreopened, preopenCapture } from '../capture/preopen.js';
 import { AuscultError } from '../errors.js';
 import { INVENTORY_OPTIONS, plainInventoryArgs } from './inventory-options.js';
 
@@ -12,7 +12,7 @@ const argv = process.argv.slice(2);
 // (thread, libpcap addon, file open, first batches) overlaps the main
 // thread's module loading; and yargs is not needed at all (inventory-options.ts).
 const plainInventory = plainInventoryArgs(argv);
-if (plainInventory) preopenCapture({ file: plainInventory.read, filter: plainInventory.filter }, parseModeTuning());
+if (plainInventory) preopenCapture({ file: plainInventory.read, filter: plainInventory.filter });
 
 // Each command's module is loaded only when that command runs: the collector
 // pulls in TLS certificate generation, the exporters and the dashboard, none

@@ -1,26 +1,17 @@
 /**
- * One pass over a capture file, on both cores:
- *
- *   capture worker: libpcap → packet stage (decode, reassembly, DICOM/HL7/DHCP parsers)
- *        │ protocol events (PHI-free, batched, credit flow control)
- *   main thread:   observe stage (observers → inventory) → report
+ * One pass over a capture file: capture worker → pipeline → report.
  */
-import { openCapture, parseModeTuning } from '../capture/preopen.js';
+import { openCapture } from '../capture/preopen.js';
 import { AuscultError } from '../errors.js';
-import { newFlowStats } from '../flow/flow-stats.js';
-import { ObserveStage, UDP_CONN, type PacketStageCounters, type PipelineOptions } from '../pipeline.js';
-import type { DhcpEvent } from '../../protocols/dhcp/events.js';
+import { Pipeline, type PipelineOptions } from '../pipeline.js';
 import type { RulePack } from '../../rules/fingerprint/index.js';
 import type { KnowledgeBase } from '../../rules/types.js';
-import type { ParseFlowOptions } from '../capture/types.js';
 import { enrichReport } from './enrich.js';
 import type { InventoryReport } from './types.js';
 
-export interface RunInventoryOptions extends Omit<PipelineOptions, 'flows' | 'observe'> {
+export interface RunInventoryOptions extends PipelineOptions {
   file: string;
   filter?: string;
-  /** Flow-table limits (applied in the capture worker). */
-  flows?: ParseFlowOptions;
   /** Knowledge base to correlate against (findings); without it, only behaviour exposures. */
   kb?: KnowledgeBase | null;
   /** Fingerprint rule pack (default: the seed pack). */
@@ -42,43 +33,19 @@ export interface RunInventoryResult {
  * capture, bad filter, unsupported link type).
  */
 export async function runInventory(opts: RunInventoryOptions): Promise<RunInventoryResult> {
-  const capture = await openCapture({ file: opts.file, filter: opts.filter }, parseModeTuning(opts.flows));
-  const observers = new ObserveStage(opts.inventory);
-  const onEvent = opts.onEvent;
+  const capture = await openCapture({ file: opts.file, filter: opts.filter });
+  const pipeline = new Pipeline(opts);
+  const linkType = capture.linkType;
   let error: AuscultError | null = null;
   try {
-    for await (const batch of capture.eventBatches()) {
-      const { conns, events } = batch;
-      for (let i = 0; i < events.length; i++) {
-        const conn = conns[i];
-        if (conn === null) {
-          onEvent?.(UDP_CONN, events[i]);
-          observers.dhcpEvent(events[i] as DhcpEvent);
-        } else {
-          onEvent?.(conn, events[i]);
-          observers.event(conn, events[i]);
-        }
-      }
+    for await (const batch of capture.batches()) {
+      batch.forEachAt((buf, start, end, ts, origLen) => pipeline.packetAt(linkType, buf, start, end, ts, origLen));
     }
   } catch (err) {
     if (!(err instanceof AuscultError)) throw err;
     error = err;
   }
-  const counters = capture.stageCounters ?? noCounters(capture.totals().packets);
-  const report = enrichReport({ devices: observers.inventory.report(), findings: [], stats: observers.stats(counters) }, { kb: opts.kb, pack: opts.pack });
+  const report = enrichReport(pipeline.finish(), { kb: opts.kb, pack: opts.pack });
   if (error) report.stats.readError = { code: error.code, message: error.message };
   return { report, error };
-}
-
-/** Counters when the worker ended without sending its own (it failed): what is known is the packet count. */
-function noCounters(packets: number): PacketStageCounters {
-  return {
-    packets,
-    bytes: 0,
-    decodeFailures: {},
-    flows: newFlowStats(),
-    dispatcher: { connections: 0, identified: {}, unidentified: 0, midstreamIdentified: 0 },
-    dicom: { pdus: 0, malformed: 0, capHits: 0, resyncs: 0, gaps: 0 },
-    hl7: { frames: 0, messages: 0, malformed: 0, capHits: 0, resyncs: 0, gaps: 0 },
-  };
 }
