@@ -20,7 +20,7 @@ import type { Finding } from '../rules/types.js';
 import type { AgentInfo, CollectorDevice, CollectorFinding, DeviceDetail, VersionChange } from './api-types.js';
 import { classifyVersionChange, mergeReports, searchText, SEVERITY_BY_RANK, severityRank, vendorText, type AgentReport } from './merge.js';
 import type { DeviceMessage, FindingClosedMessage, FindingMessage, HelloMessage, StatsMessage } from './protocol.js';
-import { COLLECTOR_SCHEMA, COLLECTOR_SCHEMA_VERSION } from './schema.js';
+import { COLLECTOR_SCHEMA, COLLECTOR_SCHEMA_VERSION, deviceAgentsTable } from './schema.js';
 
 export type SeqMessage = DeviceMessage | FindingMessage | FindingClosedMessage | StatsMessage;
 
@@ -167,6 +167,7 @@ export class CollectorStore {
           throw new AuscultError('AUSCULT_ERR_COLLECTOR_DATABASE', `${file} has schema version ${row.version}, newer than this auscult reads (${COLLECTOR_SCHEMA_VERSION}); upgrade auscult`);
         }
       }
+      if (hasVersion) migrate(db);
       db.exec(COLLECTOR_SCHEMA);
       if (!db.prepare('SELECT version FROM schema_version').get()) db.prepare('INSERT INTO schema_version (version) VALUES (?)').run(COLLECTOR_SCHEMA_VERSION);
       return new CollectorStore(file, db);
@@ -384,13 +385,19 @@ export class CollectorStore {
     // An older observation arriving late (replay) does not overwrite a newer one.
     if (prevOwn && prevOwn.observed_at > observedAt) return;
     const json = JSON.stringify(device);
-    let keys = '';
-    for (const e of device.evidence) keys += evKey(e) + '\u0001';
-    st.upsertReport.run(device.id, agentId, json, observedAt, now, keys);
+    const entries = evidenceEntries(device.evidence);
+    st.upsertReport.run(device.id, agentId, json, observedAt, now, entries.text);
 
-    // Evidence rows of this agent: when the set of rows changed, replace them; else update them in place.
-    if (prevOwn && prevOwn.evidence_keys !== keys) st.deleteEvidenceOf.run(device.id, agentId);
-    for (const e of device.evidence) {
+    // Evidence rows of this agent: when the set of rows changed, replace them all; else rewrite
+    // only the rows whose state (last seen, count, ...) moved since the agent's previous report.
+    const prev = prevOwn ? parseEvidenceEntries(prevOwn.evidence_keys) : null;
+    const sameRows = prev !== null && prev.keys === entries.keys;
+    // (A report that repeats a key has every row written, in order, as before.)
+    const skipUnchanged = sameRows && prev.states.size === device.evidence.length;
+    if (prev && !sameRows) st.deleteEvidenceOf.run(device.id, agentId);
+    for (let i = 0; i < device.evidence.length; i++) {
+      const e = device.evidence[i]!;
+      if (skipUnchanged && prev.states.get(evKey(e)) === entries.states[i]) continue;
       st.upsertEvidence.run(device.id, agentId, e.attribute, e.value, e.protocol, e.field, e.flow, e.firstSeen, e.lastSeen, e.count, e.confidence);
     }
 
@@ -596,6 +603,64 @@ export class CollectorStore {
 
 function evKey(e: Evidence): string {
   return `${e.attribute}\u0000${e.value}\u0000${e.protocol}\u0000${e.field}`;
+}
+
+/** What an evidence row holds besides its key: when this changes, the row is rewritten. */
+function evState(e: Evidence): string {
+  return `${e.flow}\u0000${e.firstSeen}\u0000${e.lastSeen}\u0000${e.count}\u0000${e.confidence}`;
+}
+
+/**
+ * The evidence_keys column of a report: `key \u0002 state \u0001` per row.
+ * Version 1 stored `key \u0001` per row; read back, such a row has no state,
+ * so it counts as changed and is rewritten once.
+ */
+function evidenceEntries(evidence: Evidence[]): { keys: string; text: string; states: string[] } {
+  let keys = '';
+  let text = '';
+  const states: string[] = [];
+  for (const e of evidence) {
+    const k = evKey(e);
+    const st = evState(e);
+    keys += k + '\u0001';
+    text += k + '\u0002' + st + '\u0001';
+    states.push(st);
+  }
+  return { keys, text, states };
+}
+
+/** The per-row entries of a stored evidence_keys column: keys in order, and state by key. */
+function parseEvidenceEntries(text: string): { keys: string; states: Map<string, string> } {
+  let keys = '';
+  const states = new Map<string, string>();
+  for (const entry of text.split('\u0001')) {
+    if (entry === '') continue;
+    const cut = entry.indexOf('\u0002');
+    const k = cut < 0 ? entry : entry.slice(0, cut);
+    keys += k + '\u0001';
+    if (cut >= 0) states.set(k, entry.slice(cut + 1));
+  }
+  return { keys, states };
+}
+
+/**
+ * Brings a database of an older schema version up to this one, in one
+ * transaction. v1 → v2: device_agents becomes a rowid table with the JSON
+ * last (schema.ts deviceAgentsTable).
+ */
+function migrate(db: Database.Database): void {
+  const row = db.prepare('SELECT version FROM schema_version').get() as { version: number } | undefined;
+  if (!row || row.version >= COLLECTOR_SCHEMA_VERSION) return;
+  db.transaction(() => {
+    if (row.version < 2) {
+      db.exec(`${deviceAgentsTable('device_agents_v2')}
+        INSERT INTO device_agents_v2 (device_id, agent_id, observed_at, stored_at, evidence_keys, json)
+          SELECT device_id, agent_id, observed_at, stored_at, evidence_keys, json FROM device_agents;
+        DROP TABLE device_agents;
+        ALTER TABLE device_agents_v2 RENAME TO device_agents;`);
+    }
+    db.prepare('UPDATE schema_version SET version = ?').run(COLLECTOR_SCHEMA_VERSION);
+  })();
 }
 
 function agentInfo(r: AgentRow, connected: boolean): AgentInfo {
