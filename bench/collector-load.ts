@@ -14,7 +14,8 @@
  * collector/protocol.ts of its own (not agent/uplink).
  */
 import { fork } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import type { Duplex } from 'node:stream';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -34,6 +35,7 @@ interface SenderReport {
   latencies: number[];
   /** CPU this sender used between 'go' and its report (µs, user + system). */
   cpuMicros: number;
+  cpuSystemMicros: number;
 }
 
 if (process.argv.includes('--sender')) await sender();
@@ -50,7 +52,7 @@ async function main(): Promise<void> {
 
   const children = tokens.map((token, i) =>
     fork(self, ['--sender'], {
-      execArgv: ['--import', 'tsx'],
+      execArgv: ['--import', 'tsx', ...(process.env.BENCH_SENDER_IMPORT ? ['--import', process.env.BENCH_SENDER_IMPORT] : [])],
       env: { ...process.env, BENCH_URL: url, BENCH_TOKEN: token, BENCH_CA: c.tls.cert, BENCH_AGENT: String(i) },
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     }),
@@ -67,6 +69,7 @@ async function main(): Promise<void> {
   );
   // Wait until every sender is connected and welcomed, then start them together.
   await Promise.all(children.map((ch) => new Promise<void>((r) => ch.on('message', (m) => (m as { ready?: boolean }).ready && r()))));
+  const profiler = process.env.BENCH_PROFILE ? await startProfile() : null;
   for (const ch of children) ch.send({ go: SECONDS * 1000 });
   const t0 = performance.now();
   const cpu0 = process.cpuUsage();
@@ -86,6 +89,7 @@ async function main(): Promise<void> {
   clearInterval(sampler);
   if (end.at === 0) end = { at: performance.now(), applied: c.endpoint.counters.applied };
   const cpu = process.cpuUsage(cpu0);
+  if (profiler) writeFileSync(process.env.BENCH_PROFILE!, JSON.stringify(await profiler()));
   const wall = (performance.now() - t0) * 1000;
   const collectorCpu = cpuOf(cpu);
   const sendersCpu = all.reduce((s, r) => s + r.cpuMicros, 0);
@@ -112,7 +116,14 @@ async function main(): Promise<void> {
         ackLatencyMs: { p50: round(pct(50)), p90: round(pct(90)), p99: round(pct(99)), max: round(lat[lat.length - 1]!) },
         rows: counts,
         // Cores' worth of CPU over the run (go → all senders reported): 1.0 = one core busy.
-        cpuCores: { collector: round(collectorCpu / wall), senders: round(sendersCpu / wall) },
+        cpuCores: {
+          collector: round(collectorCpu / wall),
+          collectorSystem: round(cpu.system / wall),
+          senders: round(sendersCpu / wall),
+          sendersSystem: round(all.reduce((s, r) => s + r.cpuSystemMicros, 0) / wall),
+        },
+        // CPU per acknowledged message (µs): what bounds the rate on a machine of N idle cores (N·10⁶ / sum).
+        cpuMicrosPerMessage: { collector: round(collectorCpu / acked), senders: round(sendersCpu / acked) },
         collectorCpuShare: round(collectorCpu / (collectorCpu + sendersCpu)),
       },
       null,
@@ -178,6 +189,16 @@ function inProcessPeer(file: string): { messages: number; batch: number; storeOn
   return { messages: PER_AGENT * AGENTS, batch: BATCH, storeOnlyMsgPerSec: run(false, file), checkAndStoreMsgPerSec: run(true, `${file}.checked`) };
 }
 
+/** A CPU profile of this process (the collector) from now until the returned function is called. */
+async function startProfile(): Promise<() => Promise<object>> {
+  const { Session } = await import('node:inspector/promises');
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.start');
+  return async () => (await session.post('Profiler.stop')).profile;
+}
+
 function cpuOf(u: NodeJS.CpuUsage): number {
   return u.user + u.system;
 }
@@ -195,6 +216,8 @@ async function sender(): Promise<void> {
     ws.once('error', reject);
   });
   const frame = messageSource(agent);
+  // ws keeps the TLS socket it writes to here (not in its typings).
+  const socket = (ws as unknown as { _socket: Duplex })._socket;
 
   let nextSeq = 1;
   let acked = 0;
@@ -207,16 +230,21 @@ async function sender(): Promise<void> {
     if (done) return;
     const now = performance.now();
     if (now >= stopAt) return;
+    // The frames freed by one ack leave in one socket write (one TLS record
+    // batch, one syscall) instead of one each: ws corks per frame, and the
+    // socket only flushes when the outermost cork is released.
+    socket.cork();
     while (nextSeq - 1 - acked < WINDOW) {
       sentAt[nextSeq & (sentAt.length - 1)] = now;
       ws.send(frame(nextSeq));
       nextSeq++;
     }
+    socket.uncork();
   };
   const finish = () => {
     if (done) return;
     done = true;
-    process.send!({ report: { sent: nextSeq - 1, acked, latencies, cpuMicros: cpuOf(process.cpuUsage(cpu0)) } satisfies SenderReport }, () => {
+    process.send!({ report: { sent: nextSeq - 1, acked, latencies, cpuMicros: cpuOf(process.cpuUsage(cpu0)), cpuSystemMicros: process.cpuUsage(cpu0).system } satisfies SenderReport }, () => {
       ws.close();
       process.exit(0);
     });
