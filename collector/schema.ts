@@ -16,7 +16,8 @@ export const COLLECTOR_SCHEMA_VERSION = 2;
  * more than about 1/20 of a page spills into overflow pages (SQLite docs,
  * "The WITHOUT ROWID Optimization", §4), so every read of observed_at or
  * evidence_keys walked the JSON's overflow chain. A rowid table keeps a
- * row of up to ~4 KB on its leaf page.
+ * row of up to ~4 KB on its leaf page. The JSON is NULL while one agent
+ * reports the device (the common case): it would repeat devices.json.
  */
 export function deviceAgentsTable(name: string): string {
   return `CREATE TABLE IF NOT EXISTS ${name} (
@@ -28,7 +29,9 @@ export function deviceAgentsTable(name: string): string {
   -- state (flow, first/last seen, count, confidence), to replace vanished rows and skip unchanged
   -- ones without parsing json.
   evidence_keys TEXT NOT NULL,
-  json TEXT NOT NULL,
+  -- The report as sent; NULL while this agent is the device's only one (its report is then
+  -- devices.json, stored once), filled in when a second agent reports the device.
+  json TEXT,
   UNIQUE (device_id, agent_id)
 );`;
 }

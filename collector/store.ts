@@ -192,7 +192,9 @@ export class CollectorStore {
       insertSeq: db.prepare('INSERT OR IGNORE INTO agent_seqs (agent_id, seq) VALUES (?, ?)'),
       deleteSeqsUpTo: db.prepare('DELETE FROM agent_seqs WHERE agent_id = ? AND seq <= ?'),
       reportsOf: db.prepare('SELECT agent_id, json, observed_at FROM device_agents WHERE device_id = ?'),
-      agentsOf: db.prepare('SELECT agent_id, observed_at FROM device_agents WHERE device_id = ?'),
+      agentsOf: db.prepare('SELECT agent_id FROM device_agents WHERE device_id = ?'),
+      setReportJson: db.prepare('UPDATE device_agents SET json = ? WHERE device_id = ? AND agent_id = ?'),
+      fillReportJson: db.prepare('UPDATE device_agents SET json = ? WHERE device_id = ? AND json IS NULL'),
       reportOf: db.prepare('SELECT observed_at, evidence_keys FROM device_agents WHERE device_id = ? AND agent_id = ?'),
       upsertReport: db.prepare(
         `INSERT INTO device_agents (device_id, agent_id, json, observed_at, stored_at, evidence_keys) VALUES (?, ?, ?, ?, ?, ?)
@@ -386,7 +388,11 @@ export class CollectorStore {
     if (prevOwn && prevOwn.observed_at > observedAt) return;
     const json = JSON.stringify(device);
     const entries = evidenceEntries(device.evidence);
-    st.upsertReport.run(device.id, agentId, json, observedAt, now, entries.text);
+    // The only agent reporting a device: its report is the merged view, kept once (devices.json);
+    // device_agents.json is NULL until a second agent reports the device.
+    const others = (st.agentsOf.pluck().all(device.id) as string[]).filter((a) => a !== agentId);
+    const alone = others.length === 0;
+    st.upsertReport.run(device.id, agentId, alone ? null : json, observedAt, now, entries.text);
 
     // Evidence rows of this agent: when the set of rows changed, replace them all; else rewrite
     // only the rows whose state (last seen, count, ...) moved since the agent's previous report.
@@ -404,13 +410,21 @@ export class CollectorStore {
     const prevVersions = st.deviceVersions.pluck().get(device.id) as string | undefined;
     let merged: DeviceRecord;
     let mergedJson: string;
-    const agents = st.agentsOf.all(device.id) as Array<{ agent_id: string; observed_at: string }>;
-    if (agents.length === 1) {
+    if (alone) {
       merged = device;
       mergedJson = json;
     } else {
-      const reports = st.reportsOf.all(device.id) as Array<{ agent_id: string; json: string; observed_at: string }>;
-      const list: AgentReport[] = reports.map((r) => ({ agentId: r.agent_id, observedAt: r.observed_at, device: r.agent_id === agentId ? device : (JSON.parse(r.json) as DeviceRecord) }));
+      const reports = st.reportsOf.all(device.id) as Array<{ agent_id: string; json: string | null; observed_at: string }>;
+      const list: AgentReport[] = reports.map((r) => {
+        if (r.agent_id === agentId) return { agentId, observedAt: r.observed_at, device };
+        // NULL: that agent was the device's only one, so the merged JSON is its report; store it now.
+        let text = r.json;
+        if (text === null) {
+          text = (st.deviceJson.get(device.id) as { json: string }).json;
+          st.setReportJson.run(text, device.id, r.agent_id);
+        }
+        return { agentId: r.agent_id, observedAt: r.observed_at, device: JSON.parse(text) as DeviceRecord };
+      });
       merged = mergeReports(list);
       mergedJson = JSON.stringify(merged);
     }
@@ -489,6 +503,8 @@ export class CollectorStore {
     if (!row || !identity) return false;
     const d = JSON.parse(row.json) as DeviceRecord;
     if (d.identity) return false;
+    // A single agent's report is stored only as the merged JSON: keep what the agent sent apart first.
+    this.st.fillReportJson.run(row.json, id);
     d.identity = identity;
     if (!d.deviceClass && identity.deviceClass) d.deviceClass = identity.deviceClass;
     this.db.prepare('UPDATE devices SET json = ?, vendor = ?, device_class = ?, search = ? WHERE id = ?').run(JSON.stringify(d), vendorText(d), d.deviceClass, searchText(d), id);

@@ -188,7 +188,7 @@ t.test('a version 1 database is migrated: device_agents becomes a rowid table, r
   s1.db.exec(`
     CREATE TABLE device_agents_v1 (device_id TEXT NOT NULL, agent_id TEXT NOT NULL, json TEXT NOT NULL, observed_at TEXT NOT NULL,
       stored_at TEXT NOT NULL, evidence_keys TEXT NOT NULL, PRIMARY KEY (device_id, agent_id)) WITHOUT ROWID;
-    INSERT INTO device_agents_v1 SELECT device_id, agent_id, json, observed_at, stored_at, evidence_keys FROM device_agents;
+    INSERT INTO device_agents_v1 SELECT device_id, agent_id, coalesce(json, (SELECT json FROM devices WHERE id = device_id)), observed_at, stored_at, evidence_keys FROM device_agents;
     DROP TABLE device_agents;
     ALTER TABLE device_agents_v1 RENAME TO device_agents;
     CREATE INDEX device_agents_agent ON device_agents(agent_id);
@@ -200,10 +200,40 @@ t.test('a version 1 database is migrated: device_agents becomes a rowid table, r
   t.equal((s.db.prepare('SELECT version FROM schema_version').get() as { version: number }).version, 2);
   const sql = (s.db.prepare("SELECT sql FROM sqlite_master WHERE name = 'device_agents'").get() as { sql: string }).sql;
   t.notMatch(sql, /WITHOUT ROWID/);
-  t.match(sql, /json TEXT NOT NULL,\s*UNIQUE/, 'json is the last column');
+  t.match(sql, /json TEXT,\s*UNIQUE/, 'json is the last column');
   t.equal(s.device('ip:10.0.0.31')!.model, 'Optima');
   t.same(s.devices({ agent: 'a1' }).map((d) => d.id), ['ip:10.0.0.31'], 'the per-agent index still answers');
   s.enroll('a2');
   put(s, 'a2', device('ip:10.0.0.31', { model: 'Optima CT660', lastSeen: '2024-05-01T12:00:00.000Z' }));
   t.same(s.device('ip:10.0.0.31')!.agents, ['a1', 'a2'], 'the migrated report merges with a new one');
+});
+
+t.test("a device's only agent: its report is stored once (devices.json) until a second agent reports the device", async (t) => {
+  const s = open(t);
+  const reportJson = (id: string, agent: string) =>
+    (s.db.prepare('SELECT json FROM device_agents WHERE device_id = ? AND agent_id = ?').get(id, agent) as { json: string | null }).json;
+  const first = device('ip:10.0.0.41', { model: 'Optima', manufacturer: 'GE MEDICAL SYSTEMS', roles: ['modality'], lastSeen: '2024-05-01T10:00:00.000Z' });
+  put(s, 'a1', first);
+  t.equal(reportJson('ip:10.0.0.41', 'a1'), null, 'not repeated in device_agents');
+  t.same(s.device('ip:10.0.0.41')!.model, 'Optima');
+
+  put(s, 'a2', device('ip:10.0.0.41', { model: 'Optima CT660', roles: ['hl7-sender'], lastSeen: '2024-05-01T11:00:00.000Z' }));
+  t.same(JSON.parse(reportJson('ip:10.0.0.41', 'a1')!), first, "the first agent's report written out as it sent it");
+  t.not(reportJson('ip:10.0.0.41', 'a2'), null);
+  const d = s.device('ip:10.0.0.41')!;
+  t.same([d.model, d.manufacturer, d.roles.sort(), d.agents], ['Optima CT660', 'GE MEDICAL SYSTEMS', ['hl7-sender', 'modality'], ['a1', 'a2']]);
+  put(s, 'a1', device('ip:10.0.0.41', { model: 'Optima CT660 Pro', lastSeen: '2024-05-01T12:00:00.000Z' }));
+  t.equal(s.device('ip:10.0.0.41')!.model, 'Optima CT660 Pro', 'reports of both agents are kept from now on');
+  t.not(reportJson('ip:10.0.0.41', 'a1'), null);
+
+  // An identity the collector computed goes into the merged view only, not into what the agent sent.
+  const sent = device('ip:10.0.0.42', { model: 'Optima', lastSeen: '2024-05-01T10:00:00.000Z' });
+  put(s, 'a1', sent);
+  const identity = { vendorId: 'ge-healthcare', vendor: 'GE HealthCare', product: 'Optima', model: 'Optima', version: null, deviceClass: 'ct', cpe: null, purl: null, confidence: 0.9, rules: ['r1'] };
+  t.ok(s.fillIdentity('ip:10.0.0.42', identity as unknown as NonNullable<ReturnType<typeof device>['identity']>));
+  t.equal(s.device('ip:10.0.0.42')!.identity?.vendorId, 'ge-healthcare');
+  t.same(JSON.parse(reportJson('ip:10.0.0.42', 'a1')!), sent, "the agent's report kept apart before the merged view changed");
+  put(s, 'a2', device('ip:10.0.0.42', { serialNumber: 'SN42', lastSeen: '2024-05-01T11:00:00.000Z' }));
+  const merged = s.device('ip:10.0.0.42')!;
+  t.same([merged.model, merged.serialNumber, merged.identity], ['Optima', 'SN42', null], 'merged from what the agents sent');
 });
