@@ -64,6 +64,9 @@ export interface FindingFilter {
 /** Agent names: what `enroll NAME` accepts (also the agent id). */
 export const AGENT_NAME = /^[A-Za-z0-9._-]{1,64}$/;
 
+/** SQLite page cache of the collector's connection (KiB). */
+const CACHE_KIB = 64 * 1024;
+
 /** The source of findings the collector computes itself. */
 export const COLLECTOR_SOURCE = 'collector';
 
@@ -155,6 +158,10 @@ export class CollectorStore {
       // power loss can lose the last transactions (SQLite docs, "WAL mode").
       db.pragma('synchronous = NORMAL');
       db.pragma('busy_timeout = 5000');
+      // Page cache of 64 MiB instead of SQLite's 2 MiB default: a device update touches pages of
+      // four tables spread over the file, and with the default cache most were read back from
+      // the OS on every batch (~12% of the store's CPU per message, bench/collector-load.ts).
+      db.pragma(`cache_size = -${CACHE_KIB}`);
       const hasVersion = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'").get();
       const hasAgents = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'agents'").get();
       const tables = (db.prepare("SELECT count(*) AS n FROM sqlite_master WHERE type = 'table'").get() as { n: number }).n;
