@@ -29,7 +29,7 @@
  *   before (schema v1):   1,069 / 5,728 / 6,569 msg/s; p99 2,928 / 490 / 561 ms;
  *                         collector 116-214 µs, senders 59-148 µs per message.
  * The target is not reached: at ~95-120 µs of collector CPU and ~50-60 µs
- * of sender CPU per message, two idle cores allow ~11-13k msg/s. Where the
+ * of sender CPU per message, two idle cores allow ~11-14k msg/s. Where the
  * collector's time goes (profile of a measured run): the COMMIT of each batch
  * 23% (WAL pages, and the automatic checkpoint inside the commit), the
  * store's statements 15% and its JavaScript (JSON.stringify, keys) 10%,
