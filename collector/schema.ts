@@ -7,7 +7,34 @@
  * columns beside them exist for filtering and ordering.
  */
 
-export const COLLECTOR_SCHEMA_VERSION = 1;
+export const COLLECTOR_SCHEMA_VERSION = 2;
+
+/**
+ * device_agents, by name (the v1 → v2 migration builds it under another
+ * name first). A rowid table with the report JSON last: version 1 was
+ * WITHOUT ROWID with the JSON in the middle, and a WITHOUT ROWID row of
+ * more than about 1/20 of a page spills into overflow pages (SQLite docs,
+ * "The WITHOUT ROWID Optimization", §4), so every read of observed_at or
+ * evidence_keys walked the JSON's overflow chain. A rowid table keeps a
+ * row of up to ~4 KB on its leaf page. The JSON is NULL while one agent
+ * reports the device (the common case): it would repeat devices.json.
+ */
+export function deviceAgentsTable(name: string): string {
+  return `CREATE TABLE IF NOT EXISTS ${name} (
+  device_id TEXT NOT NULL,
+  agent_id TEXT NOT NULL,
+  observed_at TEXT NOT NULL,
+  stored_at TEXT NOT NULL,
+  -- One entry per evidence row of the report: key (attribute, value, protocol, field) and its
+  -- state (flow, first/last seen, count, confidence), to replace vanished rows and skip unchanged
+  -- ones without parsing json.
+  evidence_keys TEXT NOT NULL,
+  -- The report as sent; NULL while this agent is the device's only one (its report is then
+  -- devices.json, stored once), filled in when a second agent reports the device.
+  json TEXT,
+  UNIQUE (device_id, agent_id)
+);`;
+}
 
 export const COLLECTOR_SCHEMA = `
 CREATE TABLE IF NOT EXISTS schema_version (
@@ -61,15 +88,7 @@ CREATE TABLE IF NOT EXISTS devices (
 CREATE INDEX IF NOT EXISTS devices_class ON devices(device_class);
 
 -- Each agent's latest report of a device, as sent.
-CREATE TABLE IF NOT EXISTS device_agents (
-  device_id TEXT NOT NULL,
-  agent_id TEXT NOT NULL,
-  json TEXT NOT NULL,
-  observed_at TEXT NOT NULL,
-  stored_at TEXT NOT NULL,
-  evidence_keys TEXT NOT NULL,      -- the report's evidence keys, to drop vanished rows without parsing json
-  PRIMARY KEY (device_id, agent_id)
-) WITHOUT ROWID;
+${deviceAgentsTable('device_agents')}
 CREATE INDEX IF NOT EXISTS device_agents_agent ON device_agents(agent_id);
 
 -- Evidence rows per device and agent (the merged device JSON carries their union).

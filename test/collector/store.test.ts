@@ -126,3 +126,114 @@ t.test('a file that is not a collector database is refused', async (t) => {
   t.throws(() => s.enroll('bad name'), { code: 'AUSCULT_ERR_AGENT_NAME' });
   t.throws(() => s.revoke('nobody'), { code: 'AUSCULT_ERR_AGENT_UNKNOWN' });
 });
+
+t.test('evidence rows: only the rows whose state moved are rewritten; first/last seen and counts stay right', async (t) => {
+  const s = open(t);
+  const id = 'ip:10.0.0.21';
+  const at = (h: number) => `2024-05-01T${String(h).padStart(2, '0')}:00:00.000Z`;
+  const rows = () =>
+    s.db.prepare('SELECT attribute, value, first_seen, last_seen, count, flow FROM evidence WHERE device_id = ? AND agent_id = ? ORDER BY attribute, value').all(id, 'a1') as Array<{
+      attribute: string;
+      value: string;
+      first_seen: string;
+      last_seen: string;
+      count: number;
+      flow: string;
+    }>;
+  const ev = (attribute: string, value: string, lastHour: number, count: number, flow = 'f1') =>
+    evidence(attribute, value, { field: attribute, firstSeen: at(1), lastSeen: at(lastHour), count, flow });
+  put(s, 'a1', device(id, { lastSeen: at(1), evidence: [ev('aeTitle', 'CT1', 1, 1), ev('manufacturer', 'GE', 1, 1), ev('model', 'Optima', 1, 1)] }));
+  t.equal(rows().length, 3);
+
+  // A marker the store would overwrite if it rewrote the row: proves unchanged rows are skipped.
+  s.db.prepare("UPDATE evidence SET flow = 'untouched' WHERE device_id = ? AND attribute = 'manufacturer'").run(id);
+  put(s, 'a1', device(id, { lastSeen: at(2), evidence: [ev('aeTitle', 'CT1', 2, 4), ev('manufacturer', 'GE', 1, 1), ev('model', 'Optima', 2, 2, 'f2')] }));
+  t.same(rows(), [
+    { attribute: 'aeTitle', value: 'CT1', first_seen: at(1), last_seen: at(2), count: 4, flow: 'f1' },
+    { attribute: 'manufacturer', value: 'GE', first_seen: at(1), last_seen: at(1), count: 1, flow: 'untouched' },
+    { attribute: 'model', value: 'Optima', first_seen: at(1), last_seen: at(2), count: 2, flow: 'f2' },
+  ], 'moved rows rewritten (last seen, count, flow), the unchanged one skipped');
+  const merged = s.device(id)!.evidence.find((e) => e.attribute === 'aeTitle')!;
+  t.equal(merged.count, 4, 'the merged view has the new count');
+  t.equal(merged.lastSeen, at(2));
+
+  // The set of rows changes (a patch: a new model row, the old one gone): all rows replaced.
+  put(s, 'a1', device(id, { lastSeen: at(3), evidence: [ev('aeTitle', 'CT1', 3, 5), ev('manufacturer', 'GE', 1, 1), ev('model', 'Optima 2', 3, 1)] }));
+  t.same(rows().map((r) => [r.attribute, r.value, r.count, r.flow]), [
+    ['aeTitle', 'CT1', 5, 'f1'],
+    ['manufacturer', 'GE', 1, 'f1'],
+    ['model', 'Optima 2', 1, 'f1'],
+  ], 'vanished row dropped, every row written again');
+
+  // A replay of an already-stored seq changes nothing (exactly once).
+  s.db.prepare("UPDATE evidence SET flow = 'marker' WHERE device_id = ?").run(id);
+  s.applyBatch([{ agentId: 'a1', msg: { type: 'device', v: 1, seq, observedAt: at(3), device: device(id, { lastSeen: at(3), evidence: [ev('aeTitle', 'CT1', 9, 9)] }) } }]);
+  t.same([...new Set(rows().map((r) => r.flow))], ['marker'], 'duplicate seq not applied');
+
+  // A report stored by schema version 1 kept keys only, no state: its rows count as changed.
+  put(s, 'a1', device(id, { lastSeen: at(4), evidence: [ev('aeTitle', 'CT1', 3, 5)] }));
+  s.db.prepare("UPDATE evidence SET flow = 'marker' WHERE device_id = ?").run(id);
+  s.db.prepare("UPDATE device_agents SET evidence_keys = 'aeTitle' || char(0) || 'CT1' || char(0) || 'dicom' || char(0) || 'aeTitle' || char(1) WHERE device_id = ?").run(id);
+  put(s, 'a1', device(id, { lastSeen: at(5), evidence: [ev('aeTitle', 'CT1', 3, 5)] }));
+  t.same(rows().map((r) => [r.attribute, r.count, r.flow]), [['aeTitle', 5, 'f1']], 'rewritten although its state is the one stored');
+});
+
+t.test('a version 1 database is migrated: device_agents becomes a rowid table, reports kept', async (t) => {
+  const dir = tempDir('store-v1');
+  const file = join(dir, 'c.sqlite');
+  const s1 = CollectorStore.open(file);
+  s1.enroll('a1');
+  put(s1, 'a1', device('ip:10.0.0.31', { model: 'Optima', evidence: [evidence('model', 'Optima')] }));
+  // Turn it back into what version 1 wrote.
+  s1.db.exec(`
+    CREATE TABLE device_agents_v1 (device_id TEXT NOT NULL, agent_id TEXT NOT NULL, json TEXT NOT NULL, observed_at TEXT NOT NULL,
+      stored_at TEXT NOT NULL, evidence_keys TEXT NOT NULL, PRIMARY KEY (device_id, agent_id)) WITHOUT ROWID;
+    INSERT INTO device_agents_v1 SELECT device_id, agent_id, coalesce(json, (SELECT json FROM devices WHERE id = device_id)), observed_at, stored_at, evidence_keys FROM device_agents;
+    DROP TABLE device_agents;
+    ALTER TABLE device_agents_v1 RENAME TO device_agents;
+    CREATE INDEX device_agents_agent ON device_agents(agent_id);
+    UPDATE schema_version SET version = 1;`);
+  s1.close();
+
+  const s = CollectorStore.open(file);
+  t.teardown(() => s.close());
+  t.equal((s.db.prepare('SELECT version FROM schema_version').get() as { version: number }).version, 2);
+  const sql = (s.db.prepare("SELECT sql FROM sqlite_master WHERE name = 'device_agents'").get() as { sql: string }).sql;
+  t.notMatch(sql, /WITHOUT ROWID/);
+  t.match(sql, /json TEXT,\s*UNIQUE/, 'json is the last column');
+  t.equal(s.device('ip:10.0.0.31')!.model, 'Optima');
+  t.same(s.devices({ agent: 'a1' }).map((d) => d.id), ['ip:10.0.0.31'], 'the per-agent index still answers');
+  s.enroll('a2');
+  put(s, 'a2', device('ip:10.0.0.31', { model: 'Optima CT660', lastSeen: '2024-05-01T12:00:00.000Z' }));
+  t.same(s.device('ip:10.0.0.31')!.agents, ['a1', 'a2'], 'the migrated report merges with a new one');
+});
+
+t.test("a device's only agent: its report is stored once (devices.json) until a second agent reports the device", async (t) => {
+  const s = open(t);
+  const reportJson = (id: string, agent: string) =>
+    (s.db.prepare('SELECT json FROM device_agents WHERE device_id = ? AND agent_id = ?').get(id, agent) as { json: string | null }).json;
+  const first = device('ip:10.0.0.41', { model: 'Optima', manufacturer: 'GE MEDICAL SYSTEMS', roles: ['modality'], lastSeen: '2024-05-01T10:00:00.000Z' });
+  put(s, 'a1', first);
+  t.equal(reportJson('ip:10.0.0.41', 'a1'), null, 'not repeated in device_agents');
+  t.same(s.device('ip:10.0.0.41')!.model, 'Optima');
+
+  put(s, 'a2', device('ip:10.0.0.41', { model: 'Optima CT660', roles: ['hl7-sender'], lastSeen: '2024-05-01T11:00:00.000Z' }));
+  t.same(JSON.parse(reportJson('ip:10.0.0.41', 'a1')!), first, "the first agent's report written out as it sent it");
+  t.not(reportJson('ip:10.0.0.41', 'a2'), null);
+  const d = s.device('ip:10.0.0.41')!;
+  t.same([d.model, d.manufacturer, d.roles.sort(), d.agents], ['Optima CT660', 'GE MEDICAL SYSTEMS', ['hl7-sender', 'modality'], ['a1', 'a2']]);
+  put(s, 'a1', device('ip:10.0.0.41', { model: 'Optima CT660 Pro', lastSeen: '2024-05-01T12:00:00.000Z' }));
+  t.equal(s.device('ip:10.0.0.41')!.model, 'Optima CT660 Pro', 'reports of both agents are kept from now on');
+  t.not(reportJson('ip:10.0.0.41', 'a1'), null);
+
+  // An identity the collector computed goes into the merged view only, not into what the agent sent.
+  const sent = device('ip:10.0.0.42', { model: 'Optima', lastSeen: '2024-05-01T10:00:00.000Z' });
+  put(s, 'a1', sent);
+  const identity = { vendorId: 'ge-healthcare', vendor: 'GE HealthCare', product: 'Optima', model: 'Optima', version: null, deviceClass: 'ct', cpe: null, purl: null, confidence: 0.9, rules: ['r1'] };
+  t.ok(s.fillIdentity('ip:10.0.0.42', identity as unknown as NonNullable<ReturnType<typeof device>['identity']>));
+  t.equal(s.device('ip:10.0.0.42')!.identity?.vendorId, 'ge-healthcare');
+  t.same(JSON.parse(reportJson('ip:10.0.0.42', 'a1')!), sent, "the agent's report kept apart before the merged view changed");
+  put(s, 'a2', device('ip:10.0.0.42', { serialNumber: 'SN42', lastSeen: '2024-05-01T11:00:00.000Z' }));
+  const merged = s.device('ip:10.0.0.42')!;
+  t.same([merged.model, merged.serialNumber, merged.identity], ['Optima', 'SN42', null], 'merged from what the agents sent');
+});
