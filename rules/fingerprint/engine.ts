@@ -23,7 +23,7 @@
  */
 import type { DeviceRecord } from '../../agent/inventory/types.js';
 import { attributeValues } from './attributes.js';
-import type { Condition, DeviceComponent, FingerprintIdentity, Rule, RulePack, ValueFrom } from './types.js';
+import type { Attribute, Condition, DeviceComponent, FingerprintIdentity, Rule, RulePack, ValueFrom } from './types.js';
 import { normalizeVendor, vendorById } from './vendors.js';
 
 /** How much the device's own Manufacturer attribute counts, once normalised to a known vendor. */
@@ -127,15 +127,18 @@ function fillTemplate(template: string | undefined, version: string | null, kind
   return template.replace(/@\{version\}/g, '').replace(/\{version\}/g, '');
 }
 
+/** A device's values of one attribute; memoised per device while its rules are evaluated. */
+type ValuesOf = (attribute: Attribute) => string[];
+
 function valueFrom(
   spec: string | ValueFrom | undefined,
-  device: DeviceRecord,
+  valuesOf: ValuesOf,
   matchedValues: Map<string, string>,
   regexes: Map<string, RegExp>,
 ): string | null {
   if (spec === undefined) return null;
   if (typeof spec === 'string') return spec;
-  const values = attributeValues(device, spec.from);
+  const values = valuesOf(spec.from);
   const first = matchedValues.get(spec.from);
   const ordered = first ? [first, ...values.filter((v) => v !== first)] : values;
   for (const v of ordered) {
@@ -148,11 +151,11 @@ function valueFrom(
   return null;
 }
 
-function evaluate(cr: CompiledRule, device: DeviceRecord): RuleResult | null {
+function evaluate(cr: CompiledRule, valuesOf: ValuesOf): RuleResult | null {
   const because: Because[] = [];
   const matchedValues = new Map<string, string>();
   for (const cc of cr.conditions) {
-    const values = attributeValues(device, cc.c.attribute);
+    const values = valuesOf(cc.c.attribute);
     const hit = values.find((v) => cc.test(v));
     if (cc.c.negate) {
       if (hit !== undefined) return null;
@@ -164,7 +167,7 @@ function evaluate(cr: CompiledRule, device: DeviceRecord): RuleResult | null {
     }
   }
   const id = cr.rule.identity;
-  const version = valueFrom(id.version, device, matchedValues, cr.regexes);
+  const version = valueFrom(id.version, valuesOf, matchedValues, cr.regexes);
   return {
     rule: cr.rule,
     index: cr.index,
@@ -172,7 +175,7 @@ function evaluate(cr: CompiledRule, device: DeviceRecord): RuleResult | null {
     subject: id.subject ?? 'device',
     vendorId: id.vendorId ?? null,
     product: id.product ?? null,
-    model: valueFrom(id.model, device, matchedValues, cr.regexes),
+    model: valueFrom(id.model, valuesOf, matchedValues, cr.regexes),
     version,
     deviceClass: id.deviceClass ?? null,
     cpe: fillTemplate(id.cpe, version, 'cpe'),
@@ -184,8 +187,15 @@ function evaluate(cr: CompiledRule, device: DeviceRecord): RuleResult | null {
 /** Every rule of `pack` that matches `device`, strongest first (ties: pack order). */
 export function matchRules(device: DeviceRecord, pack: RulePack): RuleResult[] {
   const out: RuleResult[] = [];
+  // Every rule reads the same few attributes: derive each once per device.
+  const memo = new Map<Attribute, string[]>();
+  const valuesOf: ValuesOf = (attribute) => {
+    let values = memo.get(attribute);
+    if (values === undefined) memo.set(attribute, (values = attributeValues(device, attribute)));
+    return values;
+  };
   for (const cr of compile(pack)) {
-    const r = evaluate(cr, device);
+    const r = evaluate(cr, valuesOf);
     if (r) out.push(r);
   }
   return out.sort((a, b) => b.confidence - a.confidence || a.index - b.index);
