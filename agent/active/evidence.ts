@@ -5,6 +5,7 @@
  * banner guessed by -sV never overrides what a device said about itself in
  * its own DICOM or HL7 traffic.
  */
+import { deviceFromFragment } from '../../rules/fingerprint/attributes.js';
 import type { DeviceRecord, Evidence } from '../../rules/inventory.js';
 import type { ProbeResult } from './probe.js';
 
@@ -59,28 +60,7 @@ export function probeEvidence(r: ProbeResult): Evidence[] {
 
 /** An empty device record for an address only active checks know. */
 function newDevice(ip: string, at: string): DeviceRecord {
-  return {
-    id: `ip:${ip}`,
-    ip,
-    mac: null,
-    macVendor: null,
-    macLocallyAdministered: null,
-    ips: [ip],
-    manufacturer: null,
-    model: null,
-    softwareVersions: [],
-    serialNumber: null,
-    deviceClass: null,
-    roles: [],
-    dicom: null,
-    hl7: null,
-    dhcp: null,
-    peers: [],
-    gateways: [],
-    firstSeen: at,
-    lastSeen: at,
-    evidence: [],
-  };
+  return deviceFromFragment({ id: `ip:${ip}`, ip, ips: [ip], firstSeen: at, lastSeen: at });
 }
 
 /**

@@ -28,6 +28,7 @@ import { checkFrame } from '../../collector/validate.js';
 import { readPcap } from '../../scripts/lib/pcap-file.js';
 import { makeCert } from '../agent/fake-collector.js';
 import { REPO } from '../helpers/paths.js';
+import { waitOutput } from '../helpers/process.js';
 
 const BIN = join(REPO, 'bin', 'auscult.js');
 const SAMPLE = join(REPO, 'samples', 'hospital-sample.pcap');
@@ -51,20 +52,6 @@ function inNs(ns: string, cmd: string, args: string[], opts: { cwd?: string } = 
   const c = spawn('ip', ['netns', 'exec', ns, cmd, ...args], { cwd: opts.cwd ?? REPO, stdio: ['ignore', 'pipe', 'pipe'] });
   children.push(c);
   return c;
-}
-
-function waitOutput(child: ChildProcess, stream: 'stdout' | 'stderr', re: RegExp, timeoutMs: number): Promise<void> {
-  return new Promise((resolve, reject) => {
-    let text = '';
-    const timer = setTimeout(() => reject(new Error(`timed out waiting for ${re}: ${text}`)), timeoutMs);
-    child[stream]!.on('data', (d) => {
-      text += d;
-      if (re.test(text)) {
-        clearTimeout(timer);
-        resolve();
-      }
-    });
-  });
 }
 
 async function until(cond: () => boolean, timeoutMs: number): Promise<boolean> {

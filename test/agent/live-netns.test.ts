@@ -17,6 +17,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AgentMessage, DeviceMessage } from '../../collector/protocol.js';
 import { REPO } from '../helpers/paths.js';
+import { waitOutput } from '../helpers/process.js';
 import { makeCert } from './fake-collector.js';
 
 const BIN = join(REPO, 'bin', 'auscult.js');
@@ -32,20 +33,6 @@ const PLAY_IF = `alv${process.pid % 100000}b`; // tcpreplay's end
 function ip(...args: string[]): void {
   const r = spawnSync('ip', args, { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`ip ${args.join(' ')}: ${r.stderr}`);
-}
-
-function waitOutput(child: ChildProcess, stream: 'stdout' | 'stderr', re: RegExp, timeoutMs: number): Promise<void> {
-  return new Promise((resolve, reject) => {
-    let text = '';
-    const timer = setTimeout(() => reject(new Error(`timed out waiting for ${re}: ${text}`)), timeoutMs);
-    child[stream]!.on('data', (d) => {
-      text += d;
-      if (re.test(text)) {
-        clearTimeout(timer);
-        resolve();
-      }
-    });
-  });
 }
 
 t.test('agent on a veth in a namespace: replayed devices reach the collector', { skip }, async (t) => {
