@@ -16,6 +16,7 @@ import { createPolicy, planTargets } from '../active/policy.js';
 import type { ProbeResult } from '../active/probe.js';
 import { DICOM_PORTS, effectiveProfile, nmapInvocations, parsePorts, SAFE_PORTS, type ProfileName } from '../active/profiles.js';
 import { AuscultError } from '../errors.js';
+import { behaviourFindings } from '../../rules/correlate/exposures.js';
 import { readInventory } from './correlate-command.js';
 
 export interface ScanArgs {
@@ -166,9 +167,13 @@ export async function scanCommand(args: ScanArgs): Promise<number> {
   }
   if (args.format === 'json') {
     const devices = mergeProbeResults(report?.devices ?? [], all);
+    // Behaviour exposures the probes revealed (e.g. a DICOM service that accepts any called AE), beside the inventory's own findings.
+    const findings = [...(report?.findings ?? [])];
+    const known = new Set(findings.map((f) => f.id));
+    for (const d of devices) for (const f of behaviourFindings(d)) if (!known.has(f.id)) findings.push(f);
     const out: InventoryReport = {
       devices,
-      findings: report?.findings ?? [],
+      findings,
       stats: { ...(report?.stats ?? { packets: 0, bytes: 0, flows: 0, malformed: 0, gaps: 0, capHits: 0 }), active: { session: checks.session, probed: all.length, errors, auditLog: checks.auditPath } },
     };
     emit(JSON.stringify(out, null, 2) + '\n');

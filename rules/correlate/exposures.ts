@@ -98,6 +98,23 @@ export function behaviourFindings(d: DeviceRecord): Finding[] {
       ),
     );
   }
+  // From active checks (issue 6): nmap's dicom-ping asked for an association
+  // addressed to the AE title ANY-SCP, and the service accepted it.
+  const anyAe = rows(d, 'dicomCalledAeCheck').filter((e) => e.value === 'any-ae-accepted');
+  if (anyAe.length) {
+    const ports = [...new Set(anyAe.map((e) => /tcp\/\d+/.exec(e.field)?.[0]).filter((x): x is string => !!x))];
+    out.push(
+      exposure(
+        d,
+        'dicom-any-called-ae',
+        'DICOM service accepts any called AE title',
+        'medium',
+        `${where} accepted a DICOM association addressed to an AE title it does not have (ANY-SCP)${ports.length ? ` on ${ports.join(', ')}` : ''} when an active check asked (last ${anyAe[anyAe.length - 1].lastSeen}): whoever can reach the port can store or query without knowing its AE title`,
+        anyAe,
+        'Configure the DICOM service to accept only its own called AE title and known calling AE titles (or DICOM TLS with client certificates), and restrict which hosts can reach the port.',
+      ),
+    );
+  }
   const impl = d.dicom?.implementationVersionName;
   if (impl) {
     for (const o of OBSOLETE_IMPLEMENTATIONS) {

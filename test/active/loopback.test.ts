@@ -76,6 +76,12 @@ t.test('scan: storescp (any AE) and dcmqrscp (called AE checked) on loopback', {
   t.same(val('activeCheck'), ['safe'], 'the pump got the safe profile');
   t.ok(d.evidence.some((e) => e.protocol === 'hl7'), 'passive evidence kept');
   t.match(out.stats, { active: { probed: 1, errors: 0, auditLog: audit } });
+  // The service that accepted any called AE is a finding; the one that checks is not.
+  const anyAe = out.findings.filter((f) => f.title === 'DICOM service accepts any called AE title');
+  t.equal(anyAe.length, 1, 'one any-called-AE exposure');
+  t.match(anyAe[0], { deviceId: d.id, kind: 'exposure', severity: 'medium' });
+  t.match(anyAe[0].explanation.summary, new RegExp(`tcp/${anyPort}`));
+  t.notMatch(anyAe[0].explanation.summary, new RegExp(`tcp/${aePort}\\b`), 'dcmqrscp (called AE checked) is not named');
 
   const log = auditLines(audit);
   t.same(log.map((l) => l.event), ['session-start', 'probe', 'session-end']);
