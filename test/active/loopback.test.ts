@@ -132,3 +132,26 @@ t.test('scan refuses what it must, before sending anything', { skip }, async (t)
   t.same(plan.targets.map((x: { target: string }) => x.target), ['127.0.0.1']);
   t.match(plan.targets[0].argv[0], ['nmap', '-n', '-Pn', '-sT', '--unprivileged']);
 });
+
+t.test('extended profile, live: nmap -sV names a service this test starts (python http.server on loopback)', { skip: !has('nmap') ? 'needs nmap (apt-get install nmap)' : false }, async (t) => {
+  const port = await freePort();
+  const http = spawn('python3', ['-m', 'http.server', String(port), '--bind', '127.0.0.1', '--directory', tmp], { stdio: 'ignore' });
+  children.push(http);
+  await listening(port);
+  const audit = join(tmp, 'extended-audit.jsonl');
+  const r = auscult('scan', '--allow', '127.0.0.1', '--target', '127.0.0.1', '--ports', String(port), '--dicom-ports', String(port + 1), '--profile', 'extended', '--extended-unknown', '--rate', '600', '--audit', audit, '--format', 'json');
+  t.equal(r.code, 0, r.stderr);
+  const out = JSON.parse(r.stdout) as InventoryReport;
+  const active = out.devices[0]?.evidence.filter((e) => e.protocol === 'active') ?? [];
+  const val = (attr: string) => active.filter((e) => e.attribute === attr).map((e) => e.value);
+  t.same(val('activeCheck'), ['extended'], 'an unknown-class host got extended because --extended-unknown was given');
+  t.same(val('openPort'), [`tcp/${port}`]);
+  t.ok(val('serviceProduct').some((v) => /SimpleHTTPServer/i.test(v)), `-sV named the product: ${val('serviceProduct').join(', ')}`);
+  t.ok(val('serviceCpe').some((v) => v.startsWith('cpe:/a:python:')), `and its CPE: ${val('serviceCpe').join(', ')}`);
+  t.ok(active.filter((e) => e.attribute === 'serviceProduct').every((e) => e.confidence === 'medium'), 'banner guesses are medium confidence');
+  const probe = auditLines(audit).find((l) => l.event === 'probe');
+  const argv = (probe.argv as string[][]).flat();
+  t.ok(argv.includes('-sV') && argv.includes('--version-light'), 'the audit log shows the service detection that was sent');
+  t.notOk(argv.includes('-O') || argv.includes('-A') || argv.includes('-sC'), 'no OS detection or default scripts');
+  t.match(probe, { profile: 'extended', target: '127.0.0.1' });
+});
