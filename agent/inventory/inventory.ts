@@ -53,7 +53,8 @@ interface Host {
   id: string;
   ip: string | null;
   macs: Map<string, number>;
-  evidence: Map<string, EvidenceEntry>; // key: attribute \0 value \0 field
+  /** Distinct observations (attribute, value, field), in the order first seen. */
+  evidence: EvidenceEntry[];
   /**
    * The same entries as attribute → value → field: a repeated observation
    * (most of them) is found with three lookups of strings whose hashes are
@@ -121,7 +122,7 @@ export class Inventory {
         id,
         ip,
         macs: new Map(),
-        evidence: new Map(),
+        evidence: [],
         evidenceIndex: new Map(),
         lastMac: null,
         equipment: new Map(),
@@ -172,7 +173,7 @@ export class Inventory {
       if (src.ts > entry.lastTs) entry.lastTs = src.ts;
       return;
     }
-    if (h.evidence.size >= this.opts.maxEvidencePerDevice) {
+    if (h.evidence.length >= this.opts.maxEvidencePerDevice) {
       this.stats.evidenceDropped++;
       return;
     }
@@ -192,7 +193,7 @@ export class Inventory {
       lastTs: src.ts,
     };
     byField.set(src.field, added);
-    h.evidence.set(`${attribute}\0${value}\0${src.field}`, added);
+    h.evidence.push(added);
   }
 
   /** Record that the host at `ip` showed `attribute = value`, with where it was seen. */
@@ -309,7 +310,8 @@ export class Inventory {
     const isArchive = equipment.size > 1;
     const credited = new Map<string, EvidenceEntry>();
     for (const h of members) {
-      for (const [k, e] of h.evidence) {
+      for (const e of h.evidence) {
+        const k = evidenceKey(e.ev.attribute, e.ev.value, e.ev.field);
         const prev = credited.get(k);
         // The same observation under two addresses of one device: one row.
         credited.set(
@@ -326,7 +328,7 @@ export class Inventory {
     }
     const put = (attribute: string, value: string | null, field: string, e: EquipmentEntry): void => {
       if (!value) return;
-      credited.set(`${attribute}\0${value}\0${field}`, {
+      credited.set(evidenceKey(attribute, value, field), {
         ev: {
           attribute,
           value,
@@ -358,7 +360,7 @@ export class Inventory {
     }
     if (isArchive) {
       const all = [...equipment.values()];
-      credited.set(`role\0archive\0equipment`, {
+      credited.set(evidenceKey('role', 'archive', 'equipment'), {
         ev: {
           attribute: 'role',
           value: 'archive',
@@ -558,6 +560,11 @@ function deviceClass(roles: string[], modalities: string[], dimseSent: string[],
   if (roles.includes('hl7-sender')) return 'hl7-system';
   if (roles.includes('hl7-receiver')) return 'hl7-system';
   return null;
+}
+
+/** One observation's identity when a device's hosts are merged into one record. */
+function evidenceKey(attribute: string, value: string, field: string): string {
+  return `${attribute}\0${value}\0${field}`;
 }
 
 /** ISO texts of the current report's timestamps: most evidence rows share a few (Date#toISOString is slow). */
