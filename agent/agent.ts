@@ -144,6 +144,8 @@ export class Agent {
   /** Null unless opts.active: then the session, and its scheduled loop once running. */
   private active: ActiveChecks | null = null;
   private activeLoop: Promise<void> | null = null;
+  /** With active checks: every address of the last snapshot's devices, with the class that caps its profile. */
+  private activeCandidates: Candidate[] = [];
 
   private constructor(opts: AgentOptions, outbox: Outbox, caPem: string | undefined) {
     this.opts = opts;
@@ -305,6 +307,10 @@ export class Agent {
     const diff = diffSnapshot(report.devices, report.findings, this.state, { now: Date.now(), refreshMs: this.opts.refreshMs });
     this.lastDevices = report.devices.length;
     this.lastFindings = report.findings.length;
+    if (this.active) {
+      const lifeCritical = this.active.lifeCriticalClasses;
+      this.activeCandidates = report.devices.flatMap((d) => d.ips.map((ip) => ({ ip, deviceClass: governingClass(d, lifeCritical) })));
+    }
     if (diff.changes.length > 0) {
       this.outbox.commit(diff.changes);
       applyChanges(this.state, diff.changes);
@@ -360,16 +366,12 @@ export class Agent {
 
   /**
    * Active checks on their schedule: after the start delay, each run takes
-   * the devices the passive inventory holds now (their classes cap the
-   * profile); the policy keeps only those inside --active-allow. Errors are
-   * logged, never fatal to the passive agent.
+   * the devices of the latest snapshot (their classes cap the profile); the
+   * policy keeps only those inside --active-allow. Errors are logged, never
+   * fatal to the passive agent.
    */
   private async runActive(active: ActiveChecks): Promise<void> {
-    const lifeCritical = active.lifeCriticalClasses;
-    const candidates = (): Candidate[] => {
-      const report = enrichReport({ devices: this.pipeline.inventory.report(), findings: [], stats: { packets: 0, bytes: 0, flows: 0, malformed: 0, gaps: 0, capHits: 0 } }, { kb: null });
-      return report.devices.flatMap((d) => d.ips.map((ip) => ({ ip, deviceClass: governingClass(d, lifeCritical) })));
-    };
+    const candidates = (): Candidate[] => this.activeCandidates;
     try {
       this.log(`auscult agent: active checks on (session ${active.session}, profile ${active.profile}, allow ${active.policy.allow.map((c) => c.text).join(',')}, audit ${active.auditPath})`);
       await active.sleep(this.opts.active?.startDelayMs ?? 300_000);
