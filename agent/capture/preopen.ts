@@ -3,7 +3,8 @@
  *
  * `auscult inventory` starts its capture worker (thread, libpcap addon, file
  * open, first batches read ahead) before the command line parser and the
- * pipeline load, so both cores work during start-up (agent/cli/early-capture.ts).
+ * pipeline load, so both cores work during start-up (agent/cli/main.ts,
+ * agent/cli/inventory-options.ts).
  * `openCapture()` hands the pre-opened capture over only when it was opened
  * for exactly the same file and filter; anything else opens a new one, and
  * `discardPreopened()` stops one that nobody took, so no thread is left

@@ -4,7 +4,6 @@
 import { writeFileSync } from 'node:fs';
 import { runInventory } from '../inventory/run.js';
 import { formatTable } from '../inventory/format-table.js';
-
 import type { InventoryArgs } from './inventory-options.js';
 
 /** Runs the command; returns the process exit code. Throws AuscultError on bad input. */
