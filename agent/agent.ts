@@ -18,7 +18,7 @@ import { hostname, tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { ActiveChecks, type ActiveConfig, type Candidate } from './active/active-checks.js';
-import { governingClass } from './active/device-classes.js';
+import { deviceCandidates } from './active/device-classes.js';
 import { probeObservations } from './active/evidence.js';
 import type { ProbeResult } from './active/probe.js';
 import { Capture } from './capture/capture.js';
@@ -307,10 +307,7 @@ export class Agent {
     const diff = diffSnapshot(report.devices, report.findings, this.state, { now: Date.now(), refreshMs: this.opts.refreshMs });
     this.lastDevices = report.devices.length;
     this.lastFindings = report.findings.length;
-    if (this.active) {
-      const lifeCritical = this.active.lifeCriticalClasses;
-      this.activeCandidates = report.devices.flatMap((d) => d.ips.map((ip) => ({ ip, deviceClass: governingClass(d, lifeCritical) })));
-    }
+    if (this.active) this.activeCandidates = deviceCandidates(report.devices, this.active.lifeCriticalClasses);
     if (diff.changes.length > 0) {
       this.outbox.commit(diff.changes);
       applyChanges(this.state, diff.changes);

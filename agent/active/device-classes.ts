@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { lifeCriticalClasses, validateDeviceClasses, type DeviceClassTable } from '../../rules/device-classes.js';
 import type { DeviceRecord } from '../../rules/inventory.js';
+import type { Candidate } from './active-checks.js';
 import { AuscultError } from '../errors.js';
 
 export const DEVICE_CLASSES_FILE = fileURLToPath(new URL('../../rules/packs/device-classes.json', import.meta.url));
@@ -33,4 +34,22 @@ export function loadLifeCritical(path = DEVICE_CLASSES_FILE): Set<string> {
 export function governingClass(device: Pick<DeviceRecord, 'deviceClass' | 'identity'>, lifeCritical: ReadonlySet<string>): string | null {
   const classes = [device.identity?.deviceClass ?? null, device.deviceClass].filter((c): c is string => !!c);
   return classes.find((c) => lifeCritical.has(c)) ?? classes[0] ?? null;
+}
+
+/**
+ * Every address of these devices, once, with the class that governs its
+ * profile. When several devices name one address (a DHCP lease that moved),
+ * a life-critical class among them wins, else the first device's.
+ */
+export function deviceCandidates(devices: readonly DeviceRecord[], lifeCritical: ReadonlySet<string>): Candidate[] {
+  const classByIp = new Map<string, string | null>();
+  for (const d of devices) {
+    const cls = governingClass(d, lifeCritical);
+    for (const ip of [d.ip, ...(d.ips ?? [])]) {
+      if (!ip) continue;
+      const prev = classByIp.get(ip);
+      if (prev === undefined || (cls !== null && lifeCritical.has(cls) && !(prev !== null && lifeCritical.has(prev)))) classByIp.set(ip, cls);
+    }
+  }
+  return [...classByIp].map(([ip, deviceClass]) => ({ ip, deviceClass }));
 }

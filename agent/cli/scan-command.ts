@@ -10,7 +10,7 @@ import { writeFileSync } from 'node:fs';
 import type { DeviceRecord, InventoryReport } from '../../rules/inventory.js';
 import { ActiveChecks, type Candidate, type RunSummary } from '../active/active-checks.js';
 import { resolveOperator } from '../active/audit-log.js';
-import { governingClass, loadLifeCritical } from '../active/device-classes.js';
+import { deviceCandidates, loadLifeCritical } from '../active/device-classes.js';
 import { mergeProbeResults } from '../active/evidence.js';
 import { createPolicy, planTargets } from '../active/policy.js';
 import type { ProbeResult } from '../active/probe.js';
@@ -44,16 +44,12 @@ export interface ScanArgs {
 
 /** Candidates from --target (classes looked up in the inventory) or the inventory's devices; null = the allow list itself. */
 export function scanCandidates(targets: readonly string[] | undefined, devices: readonly DeviceRecord[] | null, lifeCritical: ReadonlySet<string>): Candidate[] | null {
-  const classByIp = new Map<string, string | null>();
-  for (const d of devices ?? []) {
-    const cls = governingClass(d, lifeCritical);
-    for (const ip of [d.ip, ...(d.ips ?? [])]) if (ip && !classByIp.has(ip)) classByIp.set(ip, cls);
-  }
+  const known = deviceCandidates(devices ?? [], lifeCritical);
   if (targets && targets.length > 0) {
+    const classByIp = new Map(known.map((c) => [c.ip, c.deviceClass]));
     return targets.flatMap((t) => t.split(',').map((s) => s.trim()).filter(Boolean)).map((ip) => ({ ip, deviceClass: classByIp.get(ip) ?? null }));
   }
-  if (devices) return [...classByIp].map(([ip, deviceClass]) => ({ ip, deviceClass }));
-  return null;
+  return devices ? known : null;
 }
 
 function table(results: readonly ProbeResult[], classes: Map<string, string | null>): string {

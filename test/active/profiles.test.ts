@@ -6,7 +6,8 @@ import t from 'tap';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseIp } from '../../agent/active/cidr.js';
-import { governingClass, loadLifeCritical } from '../../agent/active/device-classes.js';
+import { deviceCandidates, governingClass, loadLifeCritical } from '../../agent/active/device-classes.js';
+import { deviceFromFragment } from '../../rules/fingerprint/attributes.js';
 import { mdcDeviceClass } from '../../agent/inventory/hl7-observer.js';
 import { DICOM_PORTS, effectiveProfile, nmapInvocations, parsePorts, SAFE_PORTS } from '../../agent/active/profiles.js';
 import { lifeCriticalClasses, validateDeviceClasses, type DeviceClassTable } from '../../rules/device-classes.js';
@@ -73,6 +74,22 @@ t.test('life-critical classes are capped at safe; unknown is capped unless allow
   t.equal(governingClass({ deviceClass: 'hl7-system', identity: { deviceClass: 'infusion-pump' } as never }, LC), 'infusion-pump');
   t.equal(governingClass({ deviceClass: 'patient-monitor', identity: { deviceClass: 'ct-scanner' } as never }, LC), 'patient-monitor');
   t.equal(governingClass({ deviceClass: null, identity: null }, LC), null);
+});
+
+t.test('candidates from an inventory: each address once, a life-critical class wins a shared address', async (t) => {
+  const ct = deviceFromFragment({ id: 'ip:192.0.2.10', ip: '192.0.2.10', ips: ['192.0.2.10', '192.0.2.11'], deviceClass: 'ct-scanner' });
+  const pump = deviceFromFragment({ id: 'mac:02:00:00:00:00:01', ip: '192.0.2.11', ips: ['192.0.2.11'], deviceClass: 'infusion-pump' });
+  const gateway = deviceFromFragment({ id: 'eui64:0011223344556677', ip: null, ips: [], deviceClass: 'patient-monitor' });
+  const unknown = deviceFromFragment({ id: 'ip:192.0.2.12', ip: '192.0.2.12', ips: ['192.0.2.12'] });
+  t.same(deviceCandidates([ct, pump, gateway, unknown], LC), [
+    { ip: '192.0.2.10', deviceClass: 'ct-scanner' },
+    { ip: '192.0.2.11', deviceClass: 'infusion-pump' },
+    { ip: '192.0.2.12', deviceClass: null },
+  ]);
+  // Order does not matter for the life-critical one; otherwise the first device's class stays.
+  t.same(deviceCandidates([pump, ct], LC).find((c) => c.ip === '192.0.2.11'), { ip: '192.0.2.11', deviceClass: 'infusion-pump' });
+  const mr = deviceFromFragment({ id: 'ip:192.0.2.20', ip: '192.0.2.10', deviceClass: 'mr-scanner' });
+  t.same(deviceCandidates([ct, mr], LC).find((c) => c.ip === '192.0.2.10'), { ip: '192.0.2.10', deviceClass: 'ct-scanner' });
 });
 
 t.test('device-classes.json validates and names every class the rules and the inventory use', async (t) => {
