@@ -23,6 +23,7 @@ const kbCmd = () => import('./kb-command.js');
 async function main(argv: string[]): Promise<number> {
   if (plainInventory) return (await import('./inventory-command.js')).inventoryCommand(plainInventory);
   const { default: yargs } = await import('yargs');
+  const { ACTIVE_OPTIONS, AGENT_GROUP, agentActiveOptions } = await import('./active-options.js');
   let exitCode = 0;
   await yargs(argv)
     .scriptName('auscult')
@@ -80,20 +81,12 @@ async function main(argv: string[]): Promise<number> {
           .option('outbox-max-rows', { type: 'number', default: 100_000, describe: 'outbox cap: stats are dropped first, device states compacted, findings never dropped' })
           .option('stats-interval', { type: 'number', default: 10, describe: 'seconds between stats lines (stderr) and stats messages' })
           .option('agent-id', { type: 'string', describe: 'agent id sent in hello (default: the host name)' })
-          .option('active-allow', { type: 'string', array: true, describe: 'turn active checks on for the inventory\'s devices in this CIDR (repeatable); off without it', group: 'Active checks (off by default):' })
-          .option('active-deny', { type: 'string', array: true, describe: 'do-not-probe CIDR (repeatable); wins over --active-allow', group: 'Active checks (off by default):' })
-          .option('active-profile', { choices: ['safe', 'extended'] as const, default: 'safe' as const, describe: 'safe, or extended (-sV; never for life-critical classes)', group: 'Active checks (off by default):' })
-          .option('active-rate', { type: 'number', default: 6, describe: 'hosts started per minute (one at a time)', group: 'Active checks (off by default):' })
-          .option('active-every', { type: 'string', default: '24h', describe: 'time between runs (15m, 24h, 7d)', group: 'Active checks (off by default):' })
-          .option('active-window', { type: 'string', describe: 'start probes only inside this daily local-time window, HH:MM-HH:MM', group: 'Active checks (off by default):' })
-          .option('active-delay', { type: 'number', default: 300, describe: 'seconds after start before the first run (the passive inventory fills first)', group: 'Active checks (off by default):' })
-          .option('active-audit', { type: 'string', describe: 'audit log, JSON lines (default OUTBOX.active-audit.jsonl)', group: 'Active checks (off by default):' })
-          .option('active-operator', { type: 'string', describe: 'who enabled the checks, for the audit log (default $SUDO_USER, else $USER)', group: 'Active checks (off by default):' })
-          .option('active-ports', { type: 'string', array: true, describe: 'TCP ports (default 104,2575,2761,2762,4242,11112)', group: 'Active checks (off by default):' })
-          .option('active-dicom-ports', { type: 'string', array: true, describe: 'ports given the DICOM association check (default 104,4242,11112)', group: 'Active checks (off by default):' })
-          .option('active-max-hosts', { type: 'number', default: 256, describe: 'hosts per run at most', group: 'Active checks (off by default):' })
-          .option('active-extended-unknown', { type: 'boolean', default: false, describe: 'let devices of unknown class get the extended profile', group: 'Active checks (off by default):' })
-          .option('nmap', { type: 'string', describe: 'nmap executable for active checks (default: nmap on PATH)', group: 'Active checks (off by default):' })
+          .option('active-allow', { type: 'string', array: true, describe: 'turn active checks on for the inventory\'s devices in this CIDR (repeatable); off without it', group: AGENT_GROUP })
+          .options(agentActiveOptions())
+          .option('active-every', { type: 'string', default: '24h', describe: 'time between runs (15m, 24h, 7d)', group: AGENT_GROUP })
+          .option('active-delay', { type: 'number', default: 300, describe: 'seconds after start before the first run (the passive inventory fills first)', group: AGENT_GROUP })
+          .option('active-audit', { type: 'string', describe: 'audit log, JSON lines (default OUTBOX.active-audit.jsonl)', group: AGENT_GROUP })
+          .option('nmap', { type: 'string', describe: 'nmap executable for active checks (default: nmap on PATH)', group: AGENT_GROUP })
           .example('$0 agent -i eth1 --collector wss://collector:8443 --token-file /etc/auscult/token --ca /etc/auscult/collector.cert.pem', 'live')
           .example('$0 agent --read cap.pcap --collector wss://127.0.0.1:8443 --token-file token --ca collector.db.cert.pem', 'replay a file'),
       async (args) => {
@@ -135,20 +128,12 @@ async function main(argv: string[]): Promise<number> {
       (y) =>
         y
           .option('allow', { type: 'string', array: true, demandOption: true, describe: 'CIDR block or address that may be probed (repeatable, or comma-separated); nothing else is' })
-          .option('deny', { type: 'string', array: true, describe: 'do-not-probe CIDR block or address (repeatable); wins over --allow' })
+          .options(ACTIVE_OPTIONS)
           .option('target', { type: 'string', array: true, describe: 'probe only these addresses (each must pass --allow/--deny)' })
           .option('inventory', { alias: 'i', type: 'string', describe: 'inventory JSON (auscult inventory --format json): its devices inside --allow are the targets, their classes cap the profile, results are merged into it' })
-          .option('profile', { choices: ['safe', 'extended'] as const, default: 'safe' as const, describe: 'safe: TCP connect to medical ports + DICOM association check; extended: also nmap -sV (never for life-critical classes)' })
-          .option('rate', { type: 'number', default: 6, describe: 'hosts started per minute' })
           .option('concurrency', { type: 'number', default: 1, describe: 'hosts probed at the same time' })
-          .option('max-hosts', { type: 'number', default: 256, describe: 'refuse a run with more targets than this' })
-          .option('ports', { type: 'string', array: true, describe: 'TCP ports to check (default 104,2575,2761,2762,4242,11112)' })
-          .option('dicom-ports', { type: 'string', array: true, describe: 'ports that get the DICOM association check (default 104,4242,11112)' })
-          .option('extended-unknown', { type: 'boolean', default: false, describe: 'let hosts of unknown device class get the extended profile (default: capped at safe)' })
           .option('every', { type: 'string', describe: 'repeat every DURATION (15m, 24h, 7d) until stopped' })
-          .option('window', { type: 'string', describe: 'only start probes inside this daily local-time window, HH:MM-HH:MM' })
           .option('audit', { type: 'string', default: 'auscult-active-audit.jsonl', describe: 'audit log (JSON lines, appended, fsync\'d)' })
-          .option('operator', { type: 'string', describe: 'who enables the checks, for the audit log (default $SUDO_USER, else $USER)' })
           .option('format', { choices: ['table', 'json'] as const, default: 'table' as const, describe: 'json: the inventory shape with the active evidence' })
           .option('output', { alias: 'o', type: 'string', describe: 'write the output to this file instead of stdout' })
           .option('nmap', { type: 'string', describe: 'nmap executable (default: nmap on PATH)' })
