@@ -174,11 +174,23 @@ export class Capture {
     const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
     activeExited = exited;
 
+    // Everything the worker says besides 'opened' is kept until the Capture
+    // listens: a worker started early (preopen.ts) can post its first batches,
+    // 'done' and even exit before this function's continuation runs, all in
+    // one delivery, and a message no listener saw would be lost for good.
+    const backlog: WorkerToMain[] = [];
+    let exitedBeforeListen = false;
+    const keep = (msg: WorkerToMain): void => void backlog.push(msg);
+    const keepExit = (): void => void (exitedBeforeListen = true);
     const opened = await new Promise<WorkerToMain & { kind: 'opened' }>((resolve, reject) => {
       const onMessage = (msg: WorkerToMain): void => {
         if (msg.kind === 'opened') {
           cleanup();
+          worker.on('message', keep);
+          worker.once('exit', keepExit);
           resolve(msg);
+        } else if (msg.kind === 'warning') {
+          backlog.push(msg);
         } else if (msg.kind === 'error') {
           cleanup();
           // Settle once the worker is gone, so a retry can load the addon again.
@@ -203,6 +215,8 @@ export class Capture {
       worker.on('exit', onExit);
     });
 
+    worker.off('message', keep);
+    worker.off('exit', keepExit);
     if (!tuning.allowAnyLinkType && !isSupportedLinkType(opened.linkType)) {
       Atomics.store(control, CTL_STOP, 1);
       await worker.terminate();
@@ -214,42 +228,49 @@ export class Capture {
     recycle.port1.unref();
     void exited.then(() => recycle.port1.close());
     const capture = new Capture(worker, control, opened.linkType, opened.linkTypeName, exited, recycle.port1, init.batchBytes);
-    capture.listen();
+    capture.listen(backlog, exitedBeforeListen);
     return capture;
   }
 
-  private listen(): void {
-    this.worker.on('message', (msg: WorkerToMain) => {
-      switch (msg.kind) {
-        case 'batch':
-          this.push({ kind: 'batch', batch: new PacketBatch(msg.buffer, msg.count, msg.bytes) });
-          break;
-        case 'stats':
-          this.stats = { received: msg.received, dropped: msg.dropped, ifDropped: msg.ifDropped };
-          break;
-        case 'warning':
-          this.warnings.push(msg.message);
-          break;
-        case 'done':
-          if (msg.stopped) this.stoppedByRequest = true;
-          this.push({ kind: 'end' });
-          break;
-        case 'error':
-          this.push({ kind: 'error', error: toError(msg.code, msg.message) });
-          break;
-        case 'opened':
-          break;
-      }
-    });
+  /** Handles the worker's messages from now on, after those it sent while `open()` was finishing. */
+  private listen(backlog: readonly WorkerToMain[], exitedAlready: boolean): void {
+    for (const msg of backlog) this.onMessage(msg);
+    this.worker.on('message', (msg: WorkerToMain) => this.onMessage(msg));
     this.worker.on('error', (err) => {
       this.push({ kind: 'error', error: new AuscultError('AUSCULT_ERR_INTERNAL', `capture worker: ${err.message}`, { cause: err }) });
     });
-    this.worker.on('exit', () => {
-      // Exits after 'done'/'error' are normal; one without them was a stop or a crash.
-      if (this.stopping) this.stoppedByRequest = true;
-      else this.push({ kind: 'error', error: new AuscultError('AUSCULT_ERR_INTERNAL', 'capture worker exited unexpectedly') });
-      this.push({ kind: 'end' });
-    });
+    if (exitedAlready) this.onExit();
+    else this.worker.on('exit', () => this.onExit());
+  }
+
+  private onExit(): void {
+    // Exits after 'done'/'error' are normal; one without them was a stop or a crash.
+    if (this.stopping) this.stoppedByRequest = true;
+    else this.push({ kind: 'error', error: new AuscultError('AUSCULT_ERR_INTERNAL', 'capture worker exited unexpectedly') });
+    this.push({ kind: 'end' });
+  }
+
+  private onMessage(msg: WorkerToMain): void {
+    switch (msg.kind) {
+      case 'batch':
+        this.push({ kind: 'batch', batch: new PacketBatch(msg.buffer, msg.count, msg.bytes) });
+        break;
+      case 'stats':
+        this.stats = { received: msg.received, dropped: msg.dropped, ifDropped: msg.ifDropped };
+        break;
+      case 'warning':
+        this.warnings.push(msg.message);
+        break;
+      case 'done':
+        if (msg.stopped) this.stoppedByRequest = true;
+        this.push({ kind: 'end' });
+        break;
+      case 'error':
+        this.push({ kind: 'error', error: toError(msg.code, msg.message) });
+        break;
+      case 'opened':
+        break;
+    }
   }
 
   private push(item: Item): void {

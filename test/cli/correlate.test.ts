@@ -49,6 +49,17 @@ t.test('knowledge base from the public advisories and KEV', { skip: missing }, a
     t.ok(report.findings.some((f) => f.kind === 'exposure' && /cleartext HL7/.test(f.explanation.summary + (f as unknown as { title: string }).title)), 'behaviour exposures too');
   });
 
+  t.test('inventory --kb, run after run: the whole report every time', async (t) => {
+    // The capture worker starts before the knowledge base loads; while the main thread is
+    // busy loading it, the worker can open, read this small file and exit. Every message it
+    // sent must still arrive (a lost one meant an empty output and exit code 13, ~40% of runs).
+    for (let i = 0; i < 6; i++) {
+      const r = auscult('inventory', '--read', join(REPO, 'samples', 'hospital-sample.pcap'), '--kb', kb, '--format', 'json');
+      t.equal(r.code, 0, `run ${i + 1}: ${r.stderr}`);
+      t.equal((JSON.parse(r.stdout || '{"devices":[]}') as { devices: unknown[] }).devices.length, 19, `run ${i + 1}: all 19 devices`);
+    }
+  });
+
   t.test('correlate: a CMMS export, in and out of range, a typo vendor and a KEV', async (t) => {
     const inv = join(tmp, 'cmms.json');
     writeFileSync(
