@@ -77,7 +77,7 @@ async function main(): Promise<void> {
 
   const children = tokens.map((token, i) =>
     fork(self, ['--sender'], {
-      execArgv: ['--import', 'tsx'],
+      execArgv: ['--import', 'tsx', ...(process.env.BENCH_SENDER_PROF && i === 0 ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_SENDER_PROF}`] : [])],
       env: { ...process.env, BENCH_URL: url, BENCH_TOKEN: token, BENCH_CA: c.tls.cert, BENCH_AGENT: String(i) },
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     }),
@@ -246,6 +246,8 @@ async function sender(): Promise<void> {
 
   let nextSeq = 1;
   let acked = 0;
+  // BENCH_FRAME=1 sends one message per frame, as an agent does with a collector that does not offer more.
+  let frameMessages = 1;
   let stopAt = Infinity;
   let done = false;
   let cpu0 = process.cpuUsage();
@@ -260,9 +262,14 @@ async function sender(): Promise<void> {
     // socket only flushes when the outermost cork is released.
     socket.cork();
     while (nextSeq - 1 - acked < WINDOW) {
-      sentAt[nextSeq & (sentAt.length - 1)] = now;
-      ws.send(frame(nextSeq));
-      nextSeq++;
+      // Up to frameMessages messages per frame, one per line, as agent/uplink sends them.
+      const lines: string[] = [];
+      while (lines.length < frameMessages && nextSeq - 1 - acked < WINDOW) {
+        sentAt[nextSeq & (sentAt.length - 1)] = now;
+        lines.push(frame(nextSeq));
+        nextSeq++;
+      }
+      ws.send(lines.length === 1 ? lines[0]! : lines.join('\n'));
     }
     socket.uncork();
   };
@@ -275,9 +282,10 @@ async function sender(): Promise<void> {
     });
   };
   ws.on('message', (data) => {
-    const m = JSON.parse(String(data)) as { type: string; seq: number; ackedSeq?: number; code?: string; reason?: string };
+    const m = JSON.parse(String(data)) as { type: string; seq: number; ackedSeq?: number; frameMessages?: number; code?: string; reason?: string };
     if (m.type === 'welcome') {
       acked = m.ackedSeq ?? 0;
+      frameMessages = Math.max(1, Math.min(m.frameMessages ?? 1, Number(process.env.BENCH_FRAME ?? Infinity)));
       nextSeq = acked + 1;
       process.send!({ ready: true });
     } else if (m.type === 'ack') {

@@ -1,6 +1,7 @@
 /**
  * The /agent WebSocket endpoint: authenticates the upgrade with the bearer
- * token, checks every frame against the protocol, and stores messages in
+ * token, checks every message against the protocol (a frame holds one, or
+ * several one per line: collector/protocol.ts), and stores messages in
  * batches: everything that arrives in one turn of the event loop (up to
  * BATCH_MAX messages) is applied in one SQLite transaction, then each agent
  * in the batch gets one `ack` with its highest contiguously stored seq.
@@ -15,7 +16,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Logger } from './log.js';
-import { MAX_MESSAGE_BYTES, PROTOCOL_VERSION, type CollectorMessage, type HelloMessage } from './protocol.js';
+import { MAX_FRAME_MESSAGES, MAX_MESSAGE_BYTES, PROTOCOL_VERSION, type CollectorMessage, type HelloMessage } from './protocol.js';
 import type { BatchItem, BatchResult, CollectorStore } from './store.js';
 import { checkFrame } from './validate.js';
 
@@ -69,7 +70,7 @@ export class AgentEndpoint {
   private scheduled = false;
   private readonly pinger: NodeJS.Timeout;
   /** Counters for the log and tests. */
-  readonly counters = { refusedUpgrades: 0, refusedMessages: 0, applied: 0, duplicates: 0, batches: 0 };
+  readonly counters = { refusedUpgrades: 0, refusedMessages: 0, applied: 0, duplicates: 0, batches: 0, frames: 0 };
 
   constructor(
     private readonly store: CollectorStore,
@@ -125,13 +126,28 @@ export class AgentEndpoint {
     this.log('info', 'agent-connected', { agent: agentId, remote: s.remote });
     this.hooks.agentChanged(agentId);
     ws.on('pong', () => (s.alive = true));
-    ws.on('message', (data, isBinary) => this.onMessage(s, data as Buffer, isBinary));
+    ws.on('message', (data, isBinary) => this.onFrame(s, data as Buffer, isBinary));
     ws.on('error', (err) => this.log('warn', 'agent-socket-error', { agent: agentId, remote: s.remote, reason: err.message }));
     ws.on('close', (code) => {
       if (this.sessions.get(agentId) === s) this.sessions.delete(agentId);
       this.log('info', 'agent-disconnected', { agent: agentId, remote: s.remote, code });
       this.hooks.agentChanged(agentId);
     });
+  }
+
+  /** One frame: one message, or (collector/protocol.ts) several, one per line. */
+  private onFrame(s: AgentSession, data: Buffer, isBinary: boolean): void {
+    this.counters.frames++;
+    let nl = isBinary ? -1 : data.indexOf(0x0a);
+    if (nl < 0) return this.onMessage(s, data, isBinary);
+    let start = 0;
+    while (start < data.length) {
+      if (nl < 0) nl = data.length;
+      // Blank lines (a trailing newline, CRLF endings) carry nothing.
+      if (nl > start && !(nl === start + 1 && data[start] === 0x0d)) this.onMessage(s, data.subarray(start, nl), false);
+      start = nl + 1;
+      nl = data.indexOf(0x0a, start);
+    }
   }
 
   private onMessage(s: AgentSession, data: Buffer, isBinary: boolean): void {
@@ -146,7 +162,7 @@ export class AgentEndpoint {
     if (msg.type === 'hello') {
       s.helloed = true;
       const ackedSeq = this.store.hello(s.agentId, msg);
-      s.send({ type: 'welcome', v: PROTOCOL_VERSION, collectorVersion: this.collectorVersion, kbVersion: this.hooks.kbVersion(), ackedSeq });
+      s.send({ type: 'welcome', v: PROTOCOL_VERSION, collectorVersion: this.collectorVersion, kbVersion: this.hooks.kbVersion(), ackedSeq, frameMessages: MAX_FRAME_MESSAGES });
       this.hooks.helloed(s.agentId, msg, s);
       this.hooks.agentChanged(s.agentId);
       return;

@@ -3,6 +3,17 @@
  * (wss), one JSON object per text frame. Shared by both sides (the agent
  * imports this file; the collector never imports agent code).
  *
+ * Frames of several messages: a collector whose welcome carries
+ * `frameMessages: N` also reads text frames of up to N agent messages, one
+ * JSON object per line (separated by "\n", which JSON text never holds
+ * unescaped); agents keep such a frame within MAX_MESSAGE_BYTES (the
+ * collector checks each line against it, and closes a connection whose
+ * frame passes 4x that). Each line is checked, stored,
+ * acknowledged or refused on its own, exactly as if it had come alone; the
+ * frame only saves the per-frame cost of WebSocket, TLS and the event loop
+ * on both sides. An agent that never saw the field sends one message per
+ * frame, and older agents keep working unchanged.
+ *
  * Delivery: every agent message that changes state carries `seq`, a per-agent
  * sequence number that only grows (it survives agent restarts: the durable
  * outbox stores it). The collector stores the message and answers `ack` with
@@ -21,8 +32,11 @@ import type { Finding } from '../rules/types.js';
 /** Bumped on any incompatible change; both sides refuse other versions with a reason. */
 export const PROTOCOL_VERSION = 1;
 
-/** Largest message either side accepts (bytes of one frame). Over it: refused, connection kept. */
+/** Largest message either side accepts (bytes of one message, and of one frame). Over it: refused, connection kept. */
 export const MAX_MESSAGE_BYTES = 1024 * 1024;
+
+/** Agent messages one frame may carry at most (WelcomeMessage.frameMessages of this collector). */
+export const MAX_FRAME_MESSAGES = 256;
 
 /** Agent → collector, first message after connecting. */
 export interface HelloMessage {
@@ -103,6 +117,8 @@ export interface WelcomeMessage {
   kbVersion: string;
   /** Highest seq of this agent already stored: the agent may drop anything at or below it. */
   ackedSeq: number;
+  /** Messages the agent may put in one frame, one per line (absent: one per frame). */
+  frameMessages?: number;
 }
 
 /** Collector → agent: everything with seq <= this is stored. */

@@ -7,7 +7,7 @@
  * columns beside them exist for filtering and ordering.
  */
 
-export const COLLECTOR_SCHEMA_VERSION = 2;
+export const COLLECTOR_SCHEMA_VERSION = 3;
 
 /**
  * device_agents, by name (the v1 → v2 migration builds it under another
@@ -26,14 +26,40 @@ export function deviceAgentsTable(name: string): string {
   observed_at TEXT NOT NULL,
   stored_at TEXT NOT NULL,
   -- One entry per evidence row of the report: key (attribute, value, protocol, field) and its
-  -- state (flow, first/last seen, count, confidence), to replace vanished rows and skip unchanged
-  -- ones without parsing json.
+  -- state (flow, first seen, confidence), to replace vanished rows and skip unchanged ones
+  -- without parsing json. While this agent is the device's only one and this column stays the
+  -- same, the row is not rewritten: observed_at and stored_at then lag, and devices.observed_at
+  -- is this agent's newest observation (store.ts storeDevice).
   evidence_keys TEXT NOT NULL,
   -- The report as sent; NULL while this agent is the device's only one (its report is then
   -- devices.json, stored once), filled in when a second agent reports the device.
   json TEXT,
   UNIQUE (device_id, agent_id)
 );`;
+}
+
+/**
+ * evidence, by name (the v2 → v3 migration builds it under another name
+ * first). What each agent has seen of a device, since when, on which flow
+ * first and how sure. How often and when last it was seen move with every
+ * report an agent sends; they live in the report JSON (devices.json,
+ * device_agents.json), not here, so a refresh that only moves them rewrites
+ * one row of devices instead of one row per evidence item. (Version 2 kept
+ * last_seen and count here: about half the collector's write cost.)
+ */
+export function evidenceTable(name: string): string {
+  return `CREATE TABLE IF NOT EXISTS ${name} (
+  device_id TEXT NOT NULL,
+  agent_id TEXT NOT NULL,
+  attribute TEXT NOT NULL,
+  value TEXT NOT NULL,
+  protocol TEXT NOT NULL,
+  field TEXT NOT NULL,
+  flow TEXT NOT NULL,
+  first_seen TEXT NOT NULL,
+  confidence TEXT NOT NULL,
+  PRIMARY KEY (device_id, agent_id, attribute, value, protocol, field)
+) WITHOUT ROWID;`;
 }
 
 export const COLLECTOR_SCHEMA = `
@@ -92,20 +118,7 @@ ${deviceAgentsTable('device_agents')}
 CREATE INDEX IF NOT EXISTS device_agents_agent ON device_agents(agent_id);
 
 -- Evidence rows per device and agent (the merged device JSON carries their union).
-CREATE TABLE IF NOT EXISTS evidence (
-  device_id TEXT NOT NULL,
-  agent_id TEXT NOT NULL,
-  attribute TEXT NOT NULL,
-  value TEXT NOT NULL,
-  protocol TEXT NOT NULL,
-  field TEXT NOT NULL,
-  flow TEXT NOT NULL,
-  first_seen TEXT NOT NULL,
-  last_seen TEXT NOT NULL,
-  count INTEGER NOT NULL,
-  confidence TEXT NOT NULL,
-  PRIMARY KEY (device_id, agent_id, attribute, value, protocol, field)
-) WITHOUT ROWID;
+${evidenceTable('evidence')}
 
 CREATE TABLE IF NOT EXISTS findings (
   id TEXT PRIMARY KEY,

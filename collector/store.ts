@@ -20,7 +20,7 @@ import type { Finding } from '../rules/types.js';
 import type { AgentInfo, CollectorDevice, CollectorFinding, DeviceDetail, VersionChange } from './api-types.js';
 import { classifyVersionChange, mergeReports, searchText, SEVERITY_BY_RANK, severityRank, vendorText, type AgentReport } from './merge.js';
 import type { DeviceMessage, FindingClosedMessage, FindingMessage, HelloMessage, StatsMessage } from './protocol.js';
-import { COLLECTOR_SCHEMA, COLLECTOR_SCHEMA_VERSION, deviceAgentsTable } from './schema.js';
+import { COLLECTOR_SCHEMA, COLLECTOR_SCHEMA_VERSION, deviceAgentsTable, evidenceTable } from './schema.js';
 
 export type SeqMessage = DeviceMessage | FindingMessage | FindingClosedMessage | StatsMessage;
 
@@ -112,6 +112,15 @@ interface DeviceRow {
   kev: number | null;
 }
 
+interface DeviceStateRow {
+  versions: string;
+  device_observed: string;
+  agent_id: string;
+  observed_at: string;
+  evidence_keys: string;
+  no_json: 0 | 1;
+}
+
 interface FindingRow {
   id: string;
   json: string;
@@ -168,13 +177,11 @@ export class CollectorStore {
       if (tables > 0 && !(hasVersion && hasAgents)) {
         throw new AuscultError('AUSCULT_ERR_COLLECTOR_DATABASE', `${file} is an SQLite file but not an auscult collector database`);
       }
-      if (hasVersion) {
-        const row = db.prepare('SELECT version FROM schema_version').get() as { version: number } | undefined;
-        if (row && row.version > COLLECTOR_SCHEMA_VERSION) {
-          throw new AuscultError('AUSCULT_ERR_COLLECTOR_DATABASE', `${file} has schema version ${row.version}, newer than this auscult reads (${COLLECTOR_SCHEMA_VERSION}); upgrade auscult`);
-        }
+      const version = hasVersion ? (db.prepare('SELECT version FROM schema_version').get() as { version: number } | undefined)?.version : undefined;
+      if (version !== undefined && version > COLLECTOR_SCHEMA_VERSION) {
+        throw new AuscultError('AUSCULT_ERR_COLLECTOR_DATABASE', `${file} has schema version ${version}, newer than this auscult reads (${COLLECTOR_SCHEMA_VERSION}); upgrade auscult`);
       }
-      if (hasVersion) migrate(db);
+      if (version !== undefined) migrate(db, version);
       db.exec(COLLECTOR_SCHEMA);
       if (!db.prepare('SELECT version FROM schema_version').get()) db.prepare('INSERT INTO schema_version (version) VALUES (?)').run(COLLECTOR_SCHEMA_VERSION);
       return new CollectorStore(file, db);
@@ -200,15 +207,18 @@ export class CollectorStore {
       deleteSeqsUpTo: db.prepare('DELETE FROM agent_seqs WHERE agent_id = ? AND seq <= ?'),
       reportsOf: db.prepare('SELECT agent_id, json, observed_at FROM device_agents WHERE device_id = ?'),
       agentsOf: db.prepare('SELECT agent_id FROM device_agents WHERE device_id = ?'),
-      setReportJson: db.prepare('UPDATE device_agents SET json = ? WHERE device_id = ? AND agent_id = ?'),
-      fillReportJson: db.prepare('UPDATE device_agents SET json = ? WHERE device_id = ? AND json IS NULL'),
-      reportOf: db.prepare('SELECT observed_at, evidence_keys FROM device_agents WHERE device_id = ? AND agent_id = ?'),
+      fillReportJson: db.prepare('UPDATE device_agents SET json = ?, observed_at = max(observed_at, ?) WHERE device_id = ? AND json IS NULL'),
+      // Everything storeDevice needs to know before writing, in one read.
+      deviceState: db.prepare(
+        `SELECT d.versions, d.observed_at AS device_observed, a.agent_id, a.observed_at, a.evidence_keys, a.json IS NULL AS no_json
+         FROM devices d JOIN device_agents a ON a.device_id = d.id WHERE d.id = ?`,
+      ),
+      setReport: db.prepare('UPDATE device_agents SET json = ?, observed_at = ? WHERE device_id = ? AND agent_id = ?'),
       upsertReport: db.prepare(
         `INSERT INTO device_agents (device_id, agent_id, json, observed_at, stored_at, evidence_keys) VALUES (?, ?, ?, ?, ?, ?)
          ON CONFLICT (device_id, agent_id) DO UPDATE SET json = excluded.json, observed_at = excluded.observed_at, stored_at = excluded.stored_at,
            evidence_keys = excluded.evidence_keys`,
       ),
-      deviceVersions: db.prepare('SELECT versions FROM devices WHERE id = ?'),
       deviceJson: db.prepare('SELECT json, observed_at FROM devices WHERE id = ?'),
       upsertDevice: db.prepare(
         `INSERT INTO devices (id, json, vendor, device_class, versions, search, observed_at, stored_first, stored_last) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -216,10 +226,10 @@ export class CollectorStore {
            search = excluded.search, observed_at = max(devices.observed_at, excluded.observed_at), stored_last = excluded.stored_last`,
       ),
       upsertEvidence: db.prepare(
-        `INSERT INTO evidence (device_id, agent_id, attribute, value, protocol, field, flow, first_seen, last_seen, count, confidence)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        `INSERT INTO evidence (device_id, agent_id, attribute, value, protocol, field, flow, first_seen, confidence)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT (device_id, agent_id, attribute, value, protocol, field) DO UPDATE SET flow = excluded.flow,
-           first_seen = excluded.first_seen, last_seen = excluded.last_seen, count = excluded.count, confidence = excluded.confidence`,
+           first_seen = excluded.first_seen, confidence = excluded.confidence`,
       ),
       deleteEvidenceOf: db.prepare('DELETE FROM evidence WHERE device_id = ? AND agent_id = ?'),
       insertHistory: db.prepare('INSERT INTO version_history (device_id, at, agent_id, from_versions, to_versions, change) VALUES (?, ?, ?, ?, ?, ?)'),
@@ -387,34 +397,51 @@ export class CollectorStore {
     }
   }
 
-  /** Stores one agent's report of a device and recomputes the merged view. */
+  /**
+   * Stores one agent's report of a device and recomputes the merged view.
+   *
+   * The common case, a device only one agent reports, refreshed with the
+   * same evidence rows (only last seen and counts moved), costs one read and
+   * one write: the merged view (devices) is the report itself, and neither
+   * the agent's device_agents row nor its evidence rows change. That row's
+   * observed_at then lags; devices.observed_at holds the agent's newest
+   * observation and is read in its place while the agent stays alone, and
+   * copied into the row when a second agent reports the device.
+   */
   storeDevice(agentId: string, observedAt: string, device: DeviceRecord, now: string): void {
     const st = this.st;
-    const prevOwn = st.reportOf.get(device.id, agentId) as { observed_at: string; evidence_keys: string } | undefined;
+    const rows = st.deviceState.all(device.id) as DeviceStateRow[];
+    let own: DeviceStateRow | undefined;
+    for (const r of rows) if (r.agent_id === agentId) own = r;
+    const others = rows.length - (own ? 1 : 0);
+    const alone = others === 0;
+    const deviceObserved = rows[0]?.device_observed;
+    const prevVersions = rows[0]?.versions;
+    const ownObserved = own && alone && deviceObserved! > own.observed_at ? deviceObserved! : own?.observed_at;
     // An older observation arriving late (replay) does not overwrite a newer one.
-    if (prevOwn && prevOwn.observed_at > observedAt) return;
+    if (ownObserved !== undefined && ownObserved > observedAt) return;
     const json = JSON.stringify(device);
     const entries = evidenceEntries(device.evidence);
+    const sameEntries = own !== undefined && own.evidence_keys === entries.text;
     // The only agent reporting a device: its report is the merged view, kept once (devices.json);
     // device_agents.json is NULL until a second agent reports the device.
-    const others = (st.agentsOf.pluck().all(device.id) as string[]).filter((a) => a !== agentId);
-    const alone = others.length === 0;
-    st.upsertReport.run(device.id, agentId, alone ? null : json, observedAt, now, entries.text);
+    if (!(alone && sameEntries && own!.no_json === 1)) st.upsertReport.run(device.id, agentId, alone ? null : json, observedAt, now, entries.text);
 
     // Evidence rows of this agent: when the set of rows changed, replace them all; else rewrite
-    // only the rows whose state (last seen, count, ...) moved since the agent's previous report.
-    const prev = prevOwn ? parseEvidenceEntries(prevOwn.evidence_keys) : null;
-    const sameRows = prev !== null && prev.keys === entries.keys;
-    // (A report that repeats a key has every row written, in order, as before.)
-    const skipUnchanged = sameRows && prev.states.size === device.evidence.length;
-    if (prev && !sameRows) st.deleteEvidenceOf.run(device.id, agentId);
-    for (let i = 0; i < device.evidence.length; i++) {
-      const e = device.evidence[i]!;
-      if (skipUnchanged && prev.states.get(evKey(e)) === entries.states[i]) continue;
-      st.upsertEvidence.run(device.id, agentId, e.attribute, e.value, e.protocol, e.field, e.flow, e.firstSeen, e.lastSeen, e.count, e.confidence);
+    // only the rows whose state (first seen, flow, confidence) moved since the agent's previous report.
+    if (!sameEntries) {
+      const prev = own ? parseEvidenceEntries(own.evidence_keys) : null;
+      const sameRows = prev !== null && prev.keys === entries.keys;
+      // (A report that repeats a key has every row written, in order, as before.)
+      const skipUnchanged = sameRows && prev.states.size === device.evidence.length;
+      if (prev && !sameRows) st.deleteEvidenceOf.run(device.id, agentId);
+      for (let i = 0; i < device.evidence.length; i++) {
+        const e = device.evidence[i]!;
+        if (skipUnchanged && prev.states.get(evKey(e)) === entries.states[i]) continue;
+        st.upsertEvidence.run(device.id, agentId, e.attribute, e.value, e.protocol, e.field, e.flow, e.firstSeen, e.confidence);
+      }
     }
 
-    const prevVersions = st.deviceVersions.pluck().get(device.id) as string | undefined;
     let merged: DeviceRecord;
     let mergedJson: string;
     if (alone) {
@@ -424,13 +451,16 @@ export class CollectorStore {
       const reports = st.reportsOf.all(device.id) as Array<{ agent_id: string; json: string | null; observed_at: string }>;
       const list: AgentReport[] = reports.map((r) => {
         if (r.agent_id === agentId) return { agentId, observedAt: r.observed_at, device };
-        // NULL: that agent was the device's only one, so the merged JSON is its report; store it now.
         let text = r.json;
-        if (text === null) {
-          text = (st.deviceJson.get(device.id) as { json: string }).json;
-          st.setReportJson.run(text, device.id, r.agent_id);
+        let at = r.observed_at;
+        if (others === 1 && (text === null || deviceObserved! > at)) {
+          // That agent was the device's only one until now: the merged JSON is its report (when
+          // its own is NULL) and devices.observed_at its newest observation. Write both out.
+          if (text === null) text = (st.deviceJson.get(device.id) as { json: string }).json;
+          if (deviceObserved! > at) at = deviceObserved!;
+          st.setReport.run(text, at, device.id, r.agent_id);
         }
-        return { agentId: r.agent_id, observedAt: r.observed_at, device: JSON.parse(text) as DeviceRecord };
+        return { agentId: r.agent_id, observedAt: at, device: JSON.parse(text!) as DeviceRecord };
       });
       merged = mergeReports(list);
       mergedJson = JSON.stringify(merged);
@@ -506,12 +536,12 @@ export class CollectorStore {
 
   /** Sets a device's identity when the agents sent none (the collector computed it). */
   fillIdentity(id: string, identity: DeviceRecord['identity']): boolean {
-    const row = this.st.deviceJson.get(id) as { json: string } | undefined;
+    const row = this.st.deviceJson.get(id) as { json: string; observed_at: string } | undefined;
     if (!row || !identity) return false;
     const d = JSON.parse(row.json) as DeviceRecord;
     if (d.identity) return false;
     // A single agent's report is stored only as the merged JSON: keep what the agent sent apart first.
-    this.st.fillReportJson.run(row.json, id);
+    this.st.fillReportJson.run(row.json, row.observed_at, id);
     d.identity = identity;
     if (!d.deviceClass && identity.deviceClass) d.deviceClass = identity.deviceClass;
     this.db.prepare('UPDATE devices SET json = ?, vendor = ?, device_class = ?, search = ? WHERE id = ?').run(JSON.stringify(d), vendorText(d), d.deviceClass, searchText(d), id);
@@ -630,7 +660,7 @@ function evKey(e: Evidence): string {
 
 /** What an evidence row holds besides its key: when this changes, the row is rewritten. */
 function evState(e: Evidence): string {
-  return `${e.flow}\u0000${e.firstSeen}\u0000${e.lastSeen}\u0000${e.count}\u0000${e.confidence}`;
+  return `${e.flow}\u0000${e.firstSeen}\u0000${e.confidence}`;
 }
 
 /**
@@ -669,18 +699,25 @@ function parseEvidenceEntries(text: string): { keys: string; states: Map<string,
 /**
  * Brings a database of an older schema version up to this one, in one
  * transaction. v1 → v2: device_agents becomes a rowid table with the JSON
- * last (schema.ts deviceAgentsTable).
+ * last (schema.ts deviceAgentsTable). v2 → v3: evidence loses last_seen and
+ * count (schema.ts evidenceTable); they stay in the reports' JSON.
  */
-function migrate(db: Database.Database): void {
-  const row = db.prepare('SELECT version FROM schema_version').get() as { version: number } | undefined;
-  if (!row || row.version >= COLLECTOR_SCHEMA_VERSION) return;
+function migrate(db: Database.Database, version: number): void {
+  if (version >= COLLECTOR_SCHEMA_VERSION) return;
   db.transaction(() => {
-    if (row.version < 2) {
+    if (version < 2) {
       db.exec(`${deviceAgentsTable('device_agents_v2')}
         INSERT INTO device_agents_v2 (device_id, agent_id, observed_at, stored_at, evidence_keys, json)
           SELECT device_id, agent_id, observed_at, stored_at, evidence_keys, json FROM device_agents;
         DROP TABLE device_agents;
         ALTER TABLE device_agents_v2 RENAME TO device_agents;`);
+    }
+    if (version < 3) {
+      db.exec(`${evidenceTable('evidence_v3')}
+        INSERT INTO evidence_v3 (device_id, agent_id, attribute, value, protocol, field, flow, first_seen, confidence)
+          SELECT device_id, agent_id, attribute, value, protocol, field, flow, first_seen, confidence FROM evidence;
+        DROP TABLE evidence;
+        ALTER TABLE evidence_v3 RENAME TO evidence;`);
     }
     db.prepare('UPDATE schema_version SET version = ?').run(COLLECTOR_SCHEMA_VERSION);
   })();

@@ -5,7 +5,8 @@
  * On each connection: `Authorization: Bearer <token>` on the upgrade, then
  * hello; once the collector's welcome arrives (or after a short wait), every
  * unacknowledged outbox row in seq order, then new rows as they are
- * enqueued, with at most `window` messages unacknowledged. `ack` deletes rows
+ * enqueued, with at most `window` messages unacknowledged, several to a
+ * frame when the welcome allows it (collector/protocol.ts). `ack` deletes rows
  * up to its seq. `refused` is logged; a refusal that resending cannot fix
  * (schema, too-large, invalid-json, unknown-type) drops the row so it does
  * not loop. Lost connections come back with exponential backoff and full
@@ -25,7 +26,7 @@
 import { X509Certificate } from 'node:crypto';
 import { checkServerIdentity, type ConnectionOptions, type PeerCertificate } from 'node:tls';
 import WebSocket from 'ws';
-import { MAX_MESSAGE_BYTES, type CollectorMessage, type HelloMessage, type KbUpdateMessage, type WelcomeMessage } from '../../collector/protocol.js';
+import { MAX_FRAME_MESSAGES, MAX_MESSAGE_BYTES, type CollectorMessage, type HelloMessage, type KbUpdateMessage, type WelcomeMessage } from '../../collector/protocol.js';
 import { Backoff, type BackoffOptions } from './backoff.js';
 import type { Outbox, OutgoingMessage } from './outbox.js';
 
@@ -92,6 +93,8 @@ export class UplinkClient {
   private kbChain: Promise<void> = Promise.resolve();
   private lastFailure = '';
   private waitingForBuffer = false;
+  /** Messages per frame this connection's collector reads (its welcome's frameMessages; 1 until then). */
+  private frameMessages = 1;
 
   constructor(opts: UplinkClientOptions) {
     if (!/^wss:\/\//i.test(opts.url)) throw new Error(`collector URL must be wss:// (got ${opts.url})`);
@@ -230,6 +233,7 @@ export class UplinkClient {
     this.phase = 'hello';
     this.inflight.clear();
     this.cursor = 0;
+    this.frameMessages = 1;
     const hello: HelloMessage = { ...this.opts.hello(), lastSeq: this.opts.outbox.lastSeq };
     ws.send(JSON.stringify(hello));
     const connectedAt = Date.now();
@@ -269,6 +273,8 @@ export class UplinkClient {
         } else if (msg.ackedSeq > 0) {
           this.counters.acked += outbox.ack(msg.ackedSeq);
         }
+        const fm = msg.frameMessages;
+        this.frameMessages = typeof fm === 'number' && Number.isSafeInteger(fm) && fm > 1 ? Math.min(fm, MAX_FRAME_MESSAGES) : 1;
         this.opts.onWelcome?.(msg);
         if (this.phase === 'hello') this.becomeReady();
         this.checkDrained();
@@ -339,13 +345,24 @@ export class UplinkClient {
       // take() writes each new row's seq before it goes on the wire.
       const rows = outbox.take(this.cursor, Math.min(READ_CHUNK, this.window - this.inflight.size));
       if (rows.length === 0) break;
+      // Rows go out up to frameMessages per frame, one per line, each frame within MAX_MESSAGE_BYTES.
+      let frame: string[] = [];
+      let bytes = 0;
       for (const r of rows) {
-        ws.send(r.body);
+        const len = Buffer.byteLength(r.body) + 1;
+        if (frame.length > 0 && (frame.length >= this.frameMessages || bytes + len > MAX_MESSAGE_BYTES)) {
+          ws.send(frame.length === 1 ? frame[0]! : frame.join('\n'));
+          frame = [];
+          bytes = 0;
+        }
+        frame.push(r.body);
+        bytes += len;
         this.inflight.add(r.seq);
         this.cursor = r.id;
         this.counters.sent++;
         if (r.resend) this.counters.resent++;
       }
+      if (frame.length > 0) ws.send(frame.length === 1 ? frame[0]! : frame.join('\n'));
     }
   }
 

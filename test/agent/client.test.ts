@@ -71,6 +71,36 @@ t.test('hello, then the outbox in seq order; acks delete rows', async (t) => {
   t.ok(await c.drain(100));
 });
 
+t.test('several messages to a frame when the welcome offers it; never more than offered, never over the size limit', async (t) => {
+  const { fc, outbox, make } = setup(t, { frameMessages: 8 });
+  await fc.listen();
+  for (let i = 1; i <= 20; i++) outbox.enqueue(stats(i));
+  const c = make();
+  c.start();
+  await fc.waitFor(() => outbox.depth === 0, 5000, 'all acked');
+  t.same(fc.received.map((m) => ('seq' in m ? m.seq : -1)), Array.from({ length: 20 }, (_, i) => i + 1), 'every message once, in seq order');
+  t.ok(fc.frames.every((f) => f.messages <= 8), `at most 8 per frame (${fc.frames.map((f) => f.messages).join(',')})`);
+  t.ok(fc.frames.some((f) => f.messages > 1), 'frames carry several messages');
+  t.equal(c.counters.sent, 20);
+
+  // Three findings of ~400 KB: two fit in one frame under MAX_MESSAGE_BYTES (1 MiB), the third goes alone.
+  fc.frames.length = 0;
+  for (const id of ['x', 'y', 'z']) outbox.enqueue(finding(id.repeat(400 * 1024)));
+  c.notify();
+  await fc.waitFor(() => outbox.depth === 0, 5000, 'big ones acked');
+  t.same(fc.frames.map((f) => f.messages), [2, 1], 'split by size');
+  t.ok(fc.frames.every((f) => f.bytes <= 1024 * 1024));
+});
+
+t.test('one message per frame when the welcome does not offer more', async (t) => {
+  const { fc, outbox, make } = setup(t);
+  await fc.listen();
+  for (let i = 1; i <= 10; i++) outbox.enqueue(stats(i));
+  make().start();
+  await fc.waitFor(() => outbox.depth === 0, 5000, 'all acked');
+  t.same(fc.frames.map((f) => f.messages), Array(10).fill(1));
+});
+
 t.test('a reconnect resends everything unacked (same seqs) and nothing acked', async (t) => {
   const { fc, outbox, make } = setup(t);
   await fc.listen();

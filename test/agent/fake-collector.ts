@@ -42,6 +42,8 @@ export interface FakeCollectorOptions {
   refuse?: (msg: AgentMessage) => string | null;
   /** Called for every message (after storing). */
   onMessage?: (msg: AgentMessage) => void;
+  /** Offer frames of this many messages, one per line, in the welcome (default: not offered). */
+  frameMessages?: number;
 }
 
 export class FakeCollector {
@@ -52,6 +54,8 @@ export class FakeCollector {
   /** seqs received again after they were acknowledged. */
   readonly duplicatesAfterAck: number[] = [];
   readonly upgrades: Array<{ at: number; status: number }> = [];
+  /** Messages in each frame received after the hello, and the frame's bytes. */
+  readonly frames: Array<{ messages: number; bytes: number }> = [];
   ackedSeq = 0;
   token: string;
   autoAck: boolean;
@@ -101,7 +105,12 @@ export class FakeCollector {
   private onConnection(ws: WebSocket): void {
     let helloSeen = false;
     ws.on('message', (data) => {
-      const msg = JSON.parse(data.toString()) as AgentMessage;
+      const lines = data.toString().split('\n');
+      if (helloSeen) this.frames.push({ messages: lines.length, bytes: (data as Buffer).length });
+      for (const line of lines) onMessage(line);
+    });
+    const onMessage = (text: string) => {
+      const msg = JSON.parse(text) as AgentMessage;
       if (!helloSeen) {
         if (msg.type !== 'hello') {
           this.send(ws, { type: 'refused', v: 1, seq: null, code: 'not-hello', reason: 'hello first' });
@@ -109,7 +118,8 @@ export class FakeCollector {
         }
         helloSeen = true;
         this.hellos.push(msg);
-        this.send(ws, { type: 'welcome', v: 1, collectorVersion: 'test', kbVersion: 'none', ackedSeq: this.ackedSeq });
+        const offer = this.opts.frameMessages ? { frameMessages: this.opts.frameMessages } : {};
+        this.send(ws, { type: 'welcome', v: 1, collectorVersion: 'test', kbVersion: 'none', ackedSeq: this.ackedSeq, ...offer });
         return;
       }
       this.received.push(msg);
@@ -123,7 +133,7 @@ export class FakeCollector {
       this.stored.set(msg.seq, msg);
       this.opts.onMessage?.(msg);
       if (this.autoAck && msg.seq <= this.ackLimit) this.ack(ws, msg.seq);
-    });
+    };
   }
 
   /** Acknowledge up to `seq` on `ws`. */

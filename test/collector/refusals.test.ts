@@ -6,7 +6,7 @@
  */
 import t from 'tap';
 import { readFileSync } from 'node:fs';
-import { MAX_MESSAGE_BYTES } from '../../collector/protocol.js';
+import { MAX_FRAME_MESSAGES, MAX_MESSAGE_BYTES } from '../../collector/protocol.js';
 import { device, deviceMsg, refusedUpgrade, statsMsg, testCollector } from './helpers.js';
 
 t.test('upgrade refusals', async (t) => {
@@ -81,6 +81,37 @@ t.test('message refusals keep the connection', async (t) => {
   // Over ws's maxPayload (4 x MAX_MESSAGE_BYTES): ws closes with 1009. Documented hard cap.
   a.send(Buffer.alloc(4 * MAX_MESSAGE_BYTES + 1, 0x20).toString());
   t.equal(await a.closed, 1009, 'beyond the hard cap ws closes with 1009');
+});
+
+t.test('a frame of several messages, one per line: each stored, acked or refused on its own', async (t) => {
+  const tc = await testCollector();
+  t.teardown(() => tc.close());
+  const a = await tc.connect(tc.enroll('ward-f'));
+  const welcome = await a.hello();
+  t.equal(welcome.frameMessages, MAX_FRAME_MESSAGES, 'the welcome offers frames of several messages');
+
+  const refused: Array<{ seq: number | null; code: string }> = [];
+  const ack = a.next('ack', (m) => m.seq >= 5);
+  const lines = [
+    JSON.stringify(deviceMsg(1, device('ip:10.0.1.1'))),
+    JSON.stringify(deviceMsg(2, device('ip:10.0.1.2'))),
+    JSON.stringify({ ...statsMsg(3), extra: true }),
+    '',
+    '{"type":"device",',
+    JSON.stringify(deviceMsg(4, device('ip:10.0.1.4'))) + '\r',
+    JSON.stringify(statsMsg(5)),
+  ];
+  const onRefused = (m: { type: string; seq: number | null; code: string }) => m.type === 'refused' && refused.push({ seq: m.seq, code: m.code });
+  a.ws.on('message', (d) => onRefused(JSON.parse(String(d))));
+  a.send(lines.join('\n') + '\n');
+  // seq 3 is refused for good: the agent fills its seq with stats, and then everything up to 5 is stored.
+  await new Promise((r) => setTimeout(r, 300));
+  t.same(refused, [{ seq: 3, code: 'schema' }, { seq: null, code: 'invalid-json' }], 'bad lines refused one by one (blank lines skipped)');
+  a.send(JSON.stringify(statsMsg(3)));
+  t.equal((await ack).seq, 5, 'the good lines of the frame are stored and acknowledged');
+  t.same(['ip:10.0.1.1', 'ip:10.0.1.2', 'ip:10.0.1.4'].map((id) => tc.c.store.device(id)?.id), ['ip:10.0.1.1', 'ip:10.0.1.2', 'ip:10.0.1.4']);
+  t.equal(tc.c.endpoint.counters.applied, 5, 'each message applied once');
+  t.equal(a.closeCode, null, 'still open');
 });
 
 t.test('the token is stored only as its hash', async (t) => {

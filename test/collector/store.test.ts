@@ -127,55 +127,91 @@ t.test('a file that is not a collector database is refused', async (t) => {
   t.throws(() => s.revoke('nobody'), { code: 'AUSCULT_ERR_AGENT_UNKNOWN' });
 });
 
-t.test('evidence rows: only the rows whose state moved are rewritten; first/last seen and counts stay right', async (t) => {
+t.test('evidence rows: only rows whose key set or state (flow, first seen, confidence) moved are rewritten; counts stay right in the JSON', async (t) => {
   const s = open(t);
   const id = 'ip:10.0.0.21';
   const at = (h: number) => `2024-05-01T${String(h).padStart(2, '0')}:00:00.000Z`;
   const rows = () =>
-    s.db.prepare('SELECT attribute, value, first_seen, last_seen, count, flow FROM evidence WHERE device_id = ? AND agent_id = ? ORDER BY attribute, value').all(id, 'a1') as Array<{
+    s.db.prepare('SELECT attribute, value, first_seen, flow, confidence FROM evidence WHERE device_id = ? AND agent_id = ? ORDER BY attribute, value').all(id, 'a1') as Array<{
       attribute: string;
       value: string;
       first_seen: string;
-      last_seen: string;
-      count: number;
       flow: string;
+      confidence: string;
     }>;
-  const ev = (attribute: string, value: string, lastHour: number, count: number, flow = 'f1') =>
-    evidence(attribute, value, { field: attribute, firstSeen: at(1), lastSeen: at(lastHour), count, flow });
+  const ev = (attribute: string, value: string, lastHour: number, count: number, flow = 'f1', firstHour = 1) =>
+    evidence(attribute, value, { field: attribute, firstSeen: at(firstHour), lastSeen: at(lastHour), count, flow });
   put(s, 'a1', device(id, { lastSeen: at(1), evidence: [ev('aeTitle', 'CT1', 1, 1), ev('manufacturer', 'GE', 1, 1), ev('model', 'Optima', 1, 1)] }));
   t.equal(rows().length, 3);
+  const cols = (s.db.prepare("SELECT name FROM pragma_table_info('evidence')").all() as Array<{ name: string }>).map((c) => c.name);
+  t.notOk(cols.includes('last_seen') || cols.includes('count'), 'what moves with every report is not kept per row');
 
   // A marker the store would overwrite if it rewrote the row: proves unchanged rows are skipped.
-  s.db.prepare("UPDATE evidence SET flow = 'untouched' WHERE device_id = ? AND attribute = 'manufacturer'").run(id);
+  s.db.prepare("UPDATE evidence SET confidence = 'untouched' WHERE device_id = ?").run(id);
+  put(s, 'a1', device(id, { lastSeen: at(2), evidence: [ev('aeTitle', 'CT1', 2, 3), ev('manufacturer', 'GE', 1, 1), ev('model', 'Optima', 2, 2)] }));
+  const report = s.db.prepare('SELECT observed_at, json FROM device_agents WHERE device_id = ?').get(id) as { observed_at: string; json: string | null };
+  t.same(report, { observed_at: at(1), json: null }, "only counts moved: the only agent's row is not rewritten");
+  t.same([...new Set(rows().map((r) => r.confidence))], ['untouched'], 'nor its evidence rows');
+  t.equal(s.device(id)!.evidence.find((e) => e.attribute === 'aeTitle')!.count, 3, 'the merged view has the new count');
   put(s, 'a1', device(id, { lastSeen: at(2), evidence: [ev('aeTitle', 'CT1', 2, 4), ev('manufacturer', 'GE', 1, 1), ev('model', 'Optima', 2, 2, 'f2')] }));
-  t.same(rows(), [
-    { attribute: 'aeTitle', value: 'CT1', first_seen: at(1), last_seen: at(2), count: 4, flow: 'f1' },
-    { attribute: 'manufacturer', value: 'GE', first_seen: at(1), last_seen: at(1), count: 1, flow: 'untouched' },
-    { attribute: 'model', value: 'Optima', first_seen: at(1), last_seen: at(2), count: 2, flow: 'f2' },
-  ], 'moved rows rewritten (last seen, count, flow), the unchanged one skipped');
+  t.same(rows().map((r) => [r.attribute, r.flow, r.confidence]), [
+    ['aeTitle', 'f1', 'untouched'],
+    ['manufacturer', 'f1', 'untouched'],
+    ['model', 'f2', 'high'],
+  ], 'the row whose flow moved rewritten; rows where only last seen and count moved skipped');
   const merged = s.device(id)!.evidence.find((e) => e.attribute === 'aeTitle')!;
   t.equal(merged.count, 4, 'the merged view has the new count');
   t.equal(merged.lastSeen, at(2));
 
+  // An earlier first sighting (another flow showed it before): rewritten.
+  put(s, 'a1', device(id, { lastSeen: at(3), evidence: [ev('aeTitle', 'CT1', 3, 5, 'f1', 0), ev('manufacturer', 'GE', 1, 1), ev('model', 'Optima', 2, 2, 'f2')] }));
+  t.same(rows().map((r) => [r.attribute, r.first_seen, r.confidence]), [
+    ['aeTitle', at(0), 'high'],
+    ['manufacturer', at(1), 'untouched'],
+    ['model', at(1), 'high'],
+  ]);
+
   // The set of rows changes (a patch: a new model row, the old one gone): all rows replaced.
-  put(s, 'a1', device(id, { lastSeen: at(3), evidence: [ev('aeTitle', 'CT1', 3, 5), ev('manufacturer', 'GE', 1, 1), ev('model', 'Optima 2', 3, 1)] }));
-  t.same(rows().map((r) => [r.attribute, r.value, r.count, r.flow]), [
-    ['aeTitle', 'CT1', 5, 'f1'],
-    ['manufacturer', 'GE', 1, 'f1'],
-    ['model', 'Optima 2', 1, 'f1'],
+  put(s, 'a1', device(id, { lastSeen: at(4), evidence: [ev('aeTitle', 'CT1', 3, 5), ev('manufacturer', 'GE', 1, 1), ev('model', 'Optima 2', 3, 1)] }));
+  t.same(rows().map((r) => [r.attribute, r.value, r.flow, r.confidence]), [
+    ['aeTitle', 'CT1', 'f1', 'high'],
+    ['manufacturer', 'GE', 'f1', 'high'],
+    ['model', 'Optima 2', 'f1', 'high'],
   ], 'vanished row dropped, every row written again');
 
   // A replay of an already-stored seq changes nothing (exactly once).
   s.db.prepare("UPDATE evidence SET flow = 'marker' WHERE device_id = ?").run(id);
-  s.applyBatch([{ agentId: 'a1', msg: { type: 'device', v: 1, seq, observedAt: at(3), device: device(id, { lastSeen: at(3), evidence: [ev('aeTitle', 'CT1', 9, 9)] }) } }]);
+  s.applyBatch([{ agentId: 'a1', msg: { type: 'device', v: 1, seq, observedAt: at(4), device: device(id, { lastSeen: at(4), evidence: [ev('aeTitle', 'CT1', 9, 9, 'f9')] }) } }]);
   t.same([...new Set(rows().map((r) => r.flow))], ['marker'], 'duplicate seq not applied');
 
   // A report stored by schema version 1 kept keys only, no state: its rows count as changed.
-  put(s, 'a1', device(id, { lastSeen: at(4), evidence: [ev('aeTitle', 'CT1', 3, 5)] }));
+  put(s, 'a1', device(id, { lastSeen: at(5), evidence: [ev('aeTitle', 'CT1', 3, 5)] }));
   s.db.prepare("UPDATE evidence SET flow = 'marker' WHERE device_id = ?").run(id);
   s.db.prepare("UPDATE device_agents SET evidence_keys = 'aeTitle' || char(0) || 'CT1' || char(0) || 'dicom' || char(0) || 'aeTitle' || char(1) WHERE device_id = ?").run(id);
-  put(s, 'a1', device(id, { lastSeen: at(5), evidence: [ev('aeTitle', 'CT1', 3, 5)] }));
-  t.same(rows().map((r) => [r.attribute, r.count, r.flow]), [['aeTitle', 5, 'f1']], 'rewritten although its state is the one stored');
+  put(s, 'a1', device(id, { lastSeen: at(6), evidence: [ev('aeTitle', 'CT1', 3, 5)] }));
+  t.same(rows().map((r) => [r.attribute, r.flow]), [['aeTitle', 'f1']], 'rewritten although its state is the one stored');
+});
+
+t.test("a lone agent's unchanged row: late replays are still refused, and a second agent merges with its newest report", async (t) => {
+  const s = open(t);
+  const id = 'ip:10.0.0.22';
+  const at = (h: number) => `2024-05-01T${String(h).padStart(2, '0')}:00:00.000Z`;
+  const ev = (lastHour: number) => [evidence('model', 'Optima', { field: 'model', firstSeen: at(1), lastSeen: at(lastHour), count: lastHour })];
+  put(s, 'a1', device(id, { model: 'Optima', serialNumber: 'SN-OLD', lastSeen: at(1), evidence: ev(1) }));
+  put(s, 'a1', device(id, { model: 'Optima', serialNumber: 'SN-NEW', lastSeen: at(5), evidence: ev(5) }));
+  t.equal((s.db.prepare('SELECT observed_at FROM device_agents WHERE device_id = ?').get(id) as { observed_at: string }).observed_at, at(1), 'row not rewritten');
+  // Observed at 3, arriving after the report observed at 5: the older one must not win.
+  put(s, 'a1', device(id, { model: 'Optima', serialNumber: 'SN-LATE', lastSeen: at(3), evidence: ev(3) }));
+  t.equal(s.device(id)!.serialNumber, 'SN-NEW', 'a late, older report is ignored although the row says 01:00');
+
+  // A second agent with an older observation: a1's newest report (05:00) must win the merge.
+  put(s, 'a2', device(id, { serialNumber: 'SN-A2', lastSeen: at(2) }));
+  t.equal(s.device(id)!.serialNumber, 'SN-NEW', "a1's newest report is newer than a2's");
+  const row = s.db.prepare("SELECT observed_at, json FROM device_agents WHERE device_id = ? AND agent_id = 'a1'").get(id) as { observed_at: string; json: string };
+  t.equal(row.observed_at, at(5), "a1's row carries its newest observation once a second agent reports");
+  t.equal((JSON.parse(row.json) as { serialNumber: string }).serialNumber, 'SN-NEW');
+  put(s, 'a2', device(id, { serialNumber: 'SN-A2b', lastSeen: at(6) }));
+  t.equal(s.device(id)!.serialNumber, 'SN-A2b', 'then the newer report wins');
 });
 
 t.test('a version 1 database is migrated: device_agents becomes a rowid table, reports kept', async (t) => {
@@ -197,7 +233,7 @@ t.test('a version 1 database is migrated: device_agents becomes a rowid table, r
 
   const s = CollectorStore.open(file);
   t.teardown(() => s.close());
-  t.equal((s.db.prepare('SELECT version FROM schema_version').get() as { version: number }).version, 2);
+  t.equal((s.db.prepare('SELECT version FROM schema_version').get() as { version: number }).version, 3);
   const sql = (s.db.prepare("SELECT sql FROM sqlite_master WHERE name = 'device_agents'").get() as { sql: string }).sql;
   t.notMatch(sql, /WITHOUT ROWID/);
   t.match(sql, /json TEXT,\s*UNIQUE/, 'json is the last column');
