@@ -140,6 +140,7 @@ async function main(): Promise<void> {
         perSecond,
         ackLatencyMs: { p50: round(pct(50)), p90: round(pct(90)), p99: round(pct(99)), max: round(lat[lat.length - 1]!) },
         rows: counts,
+        checkpointer: c.checkpointer.report,
         // Cores' worth of CPU over the run (go → all senders reported): 1.0 = one core busy.
         cpuCores: {
           collector: round(collectorCpu / wall),

@@ -15,6 +15,7 @@ import { handleApi } from './http-api.js';
 import { jsonLogger, type Logger } from './log.js';
 import { SseHub } from './sse.js';
 import { DEFAULT_WEB_ROOT, serveStatic } from './static-files.js';
+import { Checkpointer } from './checkpointer.js';
 import { CollectorStore, type BatchResult } from './store.js';
 import { loadTls, type TlsMaterial } from './tls.js';
 import type { HelloMessage } from './protocol.js';
@@ -43,6 +44,7 @@ export interface RunningCollector {
   store: CollectorStore;
   endpoint: AgentEndpoint;
   correlator: Correlator;
+  checkpointer: Checkpointer;
   sse: SseHub;
   tls: TlsMaterial;
   server: Server;
@@ -89,6 +91,8 @@ export async function startCollector(opts: CollectorOptions): Promise<RunningCol
     store.close();
     throw err;
   }
+  // WAL checkpoints on another thread: the one storing agents' messages never copies pages back.
+  const checkpointer = new Checkpointer(store.db, opts.db, { log });
   const sse = new SseHub();
   const webRoot = opts.webRoot ?? DEFAULT_WEB_ROOT;
 
@@ -208,6 +212,7 @@ export async function startCollector(opts: CollectorOptions): Promise<RunningCol
     endpoint.close();
     sse.close();
     correlator.close();
+    await checkpointer.stop();
     store.close();
     throw new AuscultError('AUSCULT_ERR_COLLECTOR_LISTEN', `cannot listen on ${opts.listen}: ${(err as Error).message}`, { cause: err });
   }
@@ -238,6 +243,7 @@ export async function startCollector(opts: CollectorOptions): Promise<RunningCol
     store,
     endpoint,
     correlator,
+    checkpointer,
     sse,
     tls,
     server,
@@ -253,6 +259,7 @@ export async function startCollector(opts: CollectorOptions): Promise<RunningCol
         server.closeAllConnections();
       });
       correlator.close();
+      await checkpointer.stop();
       store.close();
     },
   };

@@ -361,7 +361,7 @@ export class CollectorStore {
       }
     });
     try {
-      run();
+      run.immediate();
     } catch (err) {
       if (isSqliteError(err)) throw new AuscultError('AUSCULT_ERR_COLLECTOR_DATABASE', `${this.file}: ${err.message}`, { cause: err });
       throw err;

@@ -9,10 +9,11 @@
  * ```
  */
 import { stat } from 'node:fs/promises';
-import { MessageChannel, type MessagePort, Worker } from 'node:worker_threads';
+import { MessageChannel, type MessagePort, type Worker } from 'node:worker_threads';
 import { isSupportedLinkType } from '../../protocols/link/decode.js';
 import { AuscultError, ERRORS, type ErrorCode } from '../errors.js';
 import { PacketBatch } from './packet-batch.js';
+import { startModuleWorker } from '../worker-thread.js';
 import {
   CTL_CREDITS,
   CTL_LENGTH,
@@ -73,24 +74,9 @@ function isErrorCode(code: string): code is ErrorCode {
   return Object.hasOwn(ERRORS, code);
 }
 
-/**
- * Starts the worker. From the compiled build it is worker.js. From source
- * (tap, `tsx agent/cli/main.ts`) it is worker.ts, and on Node 20 tsx's
- * --import does not register its hooks in worker threads (only the main
- * thread), so a small JS bootstrap registers tsx through its API first and
- * then imports the .ts worker.
- */
+/** Starts the capture worker (worker.ts / worker.js beside this file). */
 function startWorker(init: WorkerInit): Worker {
-  if (!import.meta.url.endsWith('.ts')) {
-    return new Worker(new URL('./worker.js', import.meta.url), { workerData: init, transferList: [init.recycle] });
-  }
-  const workerUrl = new URL('./worker.ts', import.meta.url).href;
-  const tsxApi = import.meta.resolve('tsx/esm/api');
-  const bootstrap =
-    `import(${JSON.stringify(tsxApi)})` +
-    `.then((tsx) => { tsx.register(); return import(${JSON.stringify(workerUrl)}); })` +
-    `.catch((err) => { process.nextTick(() => { throw err; }); });`;
-  return new Worker(bootstrap, { eval: true, workerData: init, transferList: [init.recycle] });
+  return startModuleWorker(import.meta.url, 'worker', { workerData: init, transferList: [init.recycle] });
 }
 
 /** A running capture of a file or interface. */
