@@ -191,7 +191,7 @@ function inProcessPeer(file: string): { messages: number; batch: number; storeOn
         batch = frames.map((f) => {
           const c = checkFrame(f.text, false, true);
           if (!c.ok) throw new Error(c.reason);
-          return { agentId: f.agentId, msg: c.msg as SeqMessage };
+          return { agentId: f.agentId, msg: c.msg as SeqMessage, text: c.text };
         });
       }
       store.applyBatch(batch);
@@ -204,7 +204,7 @@ function inProcessPeer(file: string): { messages: number; batch: number; storeOn
       for (let a = 0; a < AGENTS; a++) {
         const text = sources[a]!(seq);
         if (checked) frames.push({ agentId: `bench-${a}`, text: Buffer.from(text) });
-        else batch.push({ agentId: `bench-${a}`, msg: JSON.parse(text) as SeqMessage });
+        else batch.push({ agentId: `bench-${a}`, msg: JSON.parse(text) as SeqMessage, text });
         if (frames.length + batch.length >= BATCH) flush();
       }
     }

@@ -167,7 +167,7 @@ export class AgentEndpoint {
       this.hooks.agentChanged(s.agentId);
       return;
     }
-    this.queue.push({ session: s, item: { agentId: s.agentId, msg } });
+    this.queue.push({ session: s, item: { agentId: s.agentId, msg, text: c.text } });
     s.queued++;
     if (s.queued >= SESSION_HIGH_WATER && !s.paused) {
       s.paused = true;

@@ -20,6 +20,7 @@ import type { Finding } from '../rules/types.js';
 import type { AgentInfo, CollectorDevice, CollectorFinding, DeviceDetail, VersionChange } from './api-types.js';
 import { classifyVersionChange, mergeReports, searchText, SEVERITY_BY_RANK, severityRank, vendorText, type AgentReport } from './merge.js';
 import type { DeviceMessage, FindingClosedMessage, FindingMessage, HelloMessage, StatsMessage } from './protocol.js';
+import { memberText } from './json-member.js';
 import { COLLECTOR_SCHEMA, COLLECTOR_SCHEMA_VERSION, deviceAgentsTable, evidenceTable } from './schema.js';
 
 export type SeqMessage = DeviceMessage | FindingMessage | FindingClosedMessage | StatsMessage;
@@ -27,6 +28,8 @@ export type SeqMessage = DeviceMessage | FindingMessage | FindingClosedMessage |
 export interface BatchItem {
   agentId: string;
   msg: SeqMessage;
+  /** The message's JSON as received: its device or finding is then stored as sent, not serialised again. */
+  text?: string;
 }
 
 export interface BatchResult {
@@ -333,7 +336,7 @@ export class CollectorStore {
       return s;
     };
     const run = this.db.transaction(() => {
-      for (const { agentId, msg } of items) {
+      for (const { agentId, msg, text } of items) {
         const s = stateOf(agentId);
         const seq = msg.seq;
         if (seq <= s.acked || s.above.has(seq)) {
@@ -344,7 +347,7 @@ export class CollectorStore {
         // at its oldest unacknowledged message, anything before it was stored
         // elsewhere. Agents replay their outbox in seq order.
         if (s.acked === 0 && s.above.size === 0 && seq > 1) s.acked = seq - 1;
-        this.applyOne(agentId, msg, now, res);
+        this.applyOne(agentId, msg, text, now, res);
         res.applied++;
         if (seq === s.acked + 1) {
           s.acked = seq;
@@ -373,14 +376,14 @@ export class CollectorStore {
     return res;
   }
 
-  private applyOne(agentId: string, msg: SeqMessage, now: string, res: BatchResult): void {
+  private applyOne(agentId: string, msg: SeqMessage, text: string | undefined, now: string, res: BatchResult): void {
     switch (msg.type) {
       case 'device':
-        this.storeDevice(agentId, msg.observedAt, msg.device, now);
+        this.storeDevice(agentId, msg.observedAt, msg.device, now, text === undefined ? undefined : (memberText(text, 'device') ?? undefined));
         res.devices.add(msg.device.id);
         break;
       case 'finding':
-        this.storeFinding(agentId, msg.finding, now);
+        this.storeFinding(agentId, msg.finding, now, text === undefined ? undefined : (memberText(text, 'finding') ?? undefined));
         res.findings.add(msg.finding.id);
         res.devices.add(msg.finding.deviceId);
         break;
@@ -408,7 +411,7 @@ export class CollectorStore {
    * observation and is read in its place while the agent stays alone, and
    * copied into the row when a second agent reports the device.
    */
-  storeDevice(agentId: string, observedAt: string, device: DeviceRecord, now: string): void {
+  storeDevice(agentId: string, observedAt: string, device: DeviceRecord, now: string, sentJson?: string): void {
     const st = this.st;
     const rows = st.deviceState.all(device.id) as DeviceStateRow[];
     let own: DeviceStateRow | undefined;
@@ -420,24 +423,28 @@ export class CollectorStore {
     const ownObserved = own && alone && deviceObserved! > own.observed_at ? deviceObserved! : own?.observed_at;
     // An older observation arriving late (replay) does not overwrite a newer one.
     if (ownObserved !== undefined && ownObserved > observedAt) return;
-    const json = JSON.stringify(device);
-    const entries = evidenceEntries(device.evidence);
-    const sameEntries = own !== undefined && own.evidence_keys === entries.text;
+    const json = sentJson ?? JSON.stringify(device);
+    const entriesText = evidenceText(device.evidence);
+    const sameEntries = own !== undefined && own.evidence_keys === entriesText;
     // The only agent reporting a device: its report is the merged view, kept once (devices.json);
     // device_agents.json is NULL until a second agent reports the device.
-    if (!(alone && sameEntries && own!.no_json === 1)) st.upsertReport.run(device.id, agentId, alone ? null : json, observedAt, now, entries.text);
+    if (!(alone && sameEntries && own!.no_json === 1)) st.upsertReport.run(device.id, agentId, alone ? null : json, observedAt, now, entriesText);
 
     // Evidence rows of this agent: when the set of rows changed, replace them all; else rewrite
     // only the rows whose state (first seen, flow, confidence) moved since the agent's previous report.
     if (!sameEntries) {
       const prev = own ? parseEvidenceEntries(own.evidence_keys) : null;
-      const sameRows = prev !== null && prev.keys === entries.keys;
+      const cur = parseEvidenceEntries(entriesText);
+      const sameRows = prev !== null && prev.keys === cur.keys;
       // (A report that repeats a key has every row written, in order, as before.)
       const skipUnchanged = sameRows && prev.states.size === device.evidence.length;
       if (prev && !sameRows) st.deleteEvidenceOf.run(device.id, agentId);
       for (let i = 0; i < device.evidence.length; i++) {
         const e = device.evidence[i]!;
-        if (skipUnchanged && prev.states.get(evKey(e)) === entries.states[i]) continue;
+        if (skipUnchanged) {
+          const k = evKey(e);
+          if (prev.states.get(k) === cur.states.get(k)) continue;
+        }
         st.upsertEvidence.run(device.id, agentId, e.attribute, e.value, e.protocol, e.field, e.flow, e.firstSeen, e.confidence);
       }
     }
@@ -475,9 +482,9 @@ export class CollectorStore {
   }
 
   /** Upserts a finding (re-opening it if it was closed). */
-  storeFinding(source: string, f: Finding, now: string): void {
+  storeFinding(source: string, f: Finding, now: string, sentJson?: string): void {
     this.st.upsertFinding.run(
-      f.id, f.deviceId, source, JSON.stringify(f), f.kind, f.status, f.severity, severityRank(f.severity), f.cvss?.baseScore ?? null, f.kev ? 1 : 0, now, now,
+      f.id, f.deviceId, source, sentJson ?? JSON.stringify(f), f.kind, f.status, f.severity, severityRank(f.severity), f.cvss?.baseScore ?? null, f.kev ? 1 : 0, now, now,
     );
   }
 
@@ -668,18 +675,10 @@ function evState(e: Evidence): string {
  * Version 1 stored `key \u0001` per row; read back, such a row has no state,
  * so it counts as changed and is rewritten once.
  */
-function evidenceEntries(evidence: Evidence[]): { keys: string; text: string; states: string[] } {
-  let keys = '';
+function evidenceText(evidence: Evidence[]): string {
   let text = '';
-  const states: string[] = [];
-  for (const e of evidence) {
-    const k = evKey(e);
-    const st = evState(e);
-    keys += k + '\u0001';
-    text += k + '\u0002' + st + '\u0001';
-    states.push(st);
-  }
-  return { keys, text, states };
+  for (const e of evidence) text += `${evKey(e)}\u0002${evState(e)}\u0001`;
+  return text;
 }
 
 /** The per-row entries of a stored evidence_keys column: keys in order, and state by key. */

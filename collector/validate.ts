@@ -17,7 +17,8 @@ import statsSchema from './schemas/stats.schema.json' with { type: 'json' };
 /** RefusedMessage.code values. */
 export type RefusalCode = 'invalid-json' | 'unknown-type' | 'schema' | 'too-large' | 'version' | 'not-hello';
 
-export type Checked = { ok: true; msg: AgentMessage } | { ok: false; code: RefusalCode; seq: number | null; reason: string };
+/** `text`: the message as received (its device or finding is stored as sent, collector/json-member.ts). */
+export type Checked = { ok: true; msg: AgentMessage; text: string } | { ok: false; code: RefusalCode; seq: number | null; reason: string };
 
 const TYPES = ['hello', 'device', 'finding', 'finding-closed', 'stats'] as const;
 
@@ -56,8 +57,9 @@ export function checkFrame(data: Buffer, isBinary: boolean, helloed: boolean): C
   }
   if (isBinary) return { ok: false, code: 'invalid-json', seq: null, reason: 'binary frame: send each message as one JSON text frame' };
   let value: unknown;
+  const text = data.toString('utf8');
   try {
-    value = JSON.parse(data.toString('utf8'));
+    value = JSON.parse(text);
   } catch (err) {
     return { ok: false, code: 'invalid-json', seq: null, reason: `not JSON: ${(err as Error).message}` };
   }
@@ -79,5 +81,5 @@ export function checkFrame(data: Buffer, isBinary: boolean, helloed: boolean): C
     const more = problems.length > MAX_PROBLEMS_QUOTED ? ` (and ${problems.length - MAX_PROBLEMS_QUOTED} more)` : '';
     return { ok: false, code: 'schema', seq, reason: `${type} message breaks its schema: ${problems.slice(0, MAX_PROBLEMS_QUOTED).join('; ')}${more}` };
   }
-  return { ok: true, msg: value as AgentMessage };
+  return { ok: true, msg: value as AgentMessage, text };
 }
