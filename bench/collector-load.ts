@@ -69,7 +69,8 @@ else await main();
 async function main(): Promise<void> {
   const { startCollector } = await import('../collector/server.js');
   const dir = mkdtempSync(join(tmpdir(), 'auscult-collector-load-'));
-  const c = await startCollector({ listen: '127.0.0.1:0', db: join(dir, 'collector.sqlite'), log: () => {} });
+  // BENCH_INGEST=0: agents' messages checked on the storing thread (for comparison).
+  const c = await startCollector({ listen: '127.0.0.1:0', db: join(dir, 'collector.sqlite'), log: () => {}, ingestWorker: process.env.BENCH_INGEST !== '0' });
   const tokens = Array.from({ length: AGENTS }, (_, i) => c.store.enroll(`bench-${i}`).token);
   const url = `wss://127.0.0.1:${c.port}/agent`;
   const self = fileURLToPath(import.meta.url);

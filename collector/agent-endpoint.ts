@@ -18,7 +18,8 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import type { Logger } from './log.js';
 import { MAX_FRAME_MESSAGES, MAX_MESSAGE_BYTES, PROTOCOL_VERSION, type CollectorMessage, type HelloMessage } from './protocol.js';
 import type { BatchItem, BatchResult, CollectorStore } from './store.js';
-import { checkFrame } from './validate.js';
+import { IngestWorker, type IngestResult } from './ingest.js';
+import { ingestFrame, type Ingested } from './validate.js';
 
 /** ws maxPayload: over this ws closes the connection with 1009. */
 export const WS_HARD_CAP_BYTES = 4 * MAX_MESSAGE_BYTES;
@@ -26,6 +27,8 @@ export const WS_HARD_CAP_BYTES = 4 * MAX_MESSAGE_BYTES;
 export const BATCH_MAX = 2000;
 /** A connection with this many messages waiting for the store stops being read until they are stored. */
 const SESSION_HIGH_WATER = 5000;
+/** A connection with this many frames on the ingest worker stops being read until some come back. */
+const SESSION_FRAMES_HIGH_WATER = 64;
 const PING_MS = 30_000;
 
 export interface EndpointHooks {
@@ -40,7 +43,10 @@ export interface EndpointHooks {
 
 export class AgentSession {
   helloed = false;
+  /** Messages checked and waiting for the store. */
   queued = 0;
+  /** Frames on the ingest worker. */
+  checking = 0;
   paused = false;
   alive = true;
   readonly remote: string;
@@ -49,6 +55,8 @@ export class AgentSession {
     readonly agentId: string,
     readonly ws: WebSocket,
     req: IncomingMessage,
+    /** This connection's number (the ingest worker's name for it). */
+    readonly no: number,
   ) {
     this.remote = `${req.socket.remoteAddress}:${req.socket.remotePort}`;
   }
@@ -66,6 +74,10 @@ interface Queued {
 export class AgentEndpoint {
   readonly wss: WebSocketServer;
   private readonly sessions = new Map<string, AgentSession>();
+  /** Every open connection by its number (an agent's replaced connection stays here until it closes). */
+  private readonly byNo = new Map<number, AgentSession>();
+  private sessionNo = 0;
+  private readonly ingest: IngestWorker | null;
   private queue: Queued[] = [];
   private scheduled = false;
   private readonly pinger: NodeJS.Timeout;
@@ -77,8 +89,10 @@ export class AgentEndpoint {
     private readonly hooks: EndpointHooks,
     private readonly log: Logger,
     private readonly collectorVersion: string,
+    opts: { ingestWorker?: boolean } = {},
   ) {
     this.wss = new WebSocketServer({ noServer: true, maxPayload: WS_HARD_CAP_BYTES, perMessageDeflate: false });
+    this.ingest = opts.ingestWorker === false ? null : new IngestWorker((r) => this.onWorkerResult(r), (why) => this.onWorkerFailure(why));
     this.pinger = setInterval(() => this.ping(), PING_MS);
     this.pinger.unref();
   }
@@ -119,7 +133,8 @@ export class AgentEndpoint {
   }
 
   private onConnection(ws: WebSocket, agentId: string, req: IncomingMessage): void {
-    const s = new AgentSession(agentId, ws, req);
+    const s = new AgentSession(agentId, ws, req, ++this.sessionNo);
+    this.byNo.set(s.no, s);
     const old = this.sessions.get(agentId);
     if (old) old.ws.close(4000, 'replaced by a newer connection of the same agent');
     this.sessions.set(agentId, s);
@@ -130,6 +145,8 @@ export class AgentEndpoint {
     ws.on('error', (err) => this.log('warn', 'agent-socket-error', { agent: agentId, remote: s.remote, reason: err.message }));
     ws.on('close', (code) => {
       if (this.sessions.get(agentId) === s) this.sessions.delete(agentId);
+      this.byNo.delete(s.no);
+      this.ingest?.forget(s.no);
       this.log('info', 'agent-disconnected', { agent: agentId, remote: s.remote, code });
       this.hooks.agentChanged(agentId);
     });
@@ -138,41 +155,66 @@ export class AgentEndpoint {
   /** One frame: one message, or (collector/protocol.ts) several, one per line. */
   private onFrame(s: AgentSession, data: Buffer, isBinary: boolean): void {
     this.counters.frames++;
-    let nl = isBinary ? -1 : data.indexOf(0x0a);
-    if (nl < 0) return this.onMessage(s, data, isBinary);
-    let start = 0;
-    while (start < data.length) {
-      if (nl < 0) nl = data.length;
-      // Blank lines (a trailing newline, CRLF endings) carry nothing.
-      if (nl > start && !(nl === start + 1 && data[start] === 0x0d)) this.onMessage(s, data.subarray(start, nl), false);
-      start = nl + 1;
-      nl = data.indexOf(0x0a, start);
+    if (this.ingest?.ok) {
+      s.checking++;
+      if (s.checking >= SESSION_FRAMES_HIGH_WATER) this.pause(s);
+      this.ingest.check(s.no, data, isBinary);
+      return;
+    }
+    this.onIngested(s, ingestFrame(data, isBinary, s));
+  }
+
+  /** A frame's messages, checked and prepared (on the ingest worker, or here). */
+  private onIngested(s: AgentSession, out: Ingested[]): void {
+    for (const r of out) {
+      if (r.k === 'refused') {
+        this.counters.refusedMessages++;
+        this.log('warn', 'message-refused', { agent: s.agentId, code: r.code, seq: r.seq, reason: r.reason.slice(0, 300) });
+        s.send({ type: 'refused', v: PROTOCOL_VERSION, seq: r.seq, code: r.code, reason: r.reason });
+      } else if (r.k === 'hello') {
+        s.helloed = true;
+        const ackedSeq = this.store.hello(s.agentId, r.msg);
+        s.send({ type: 'welcome', v: PROTOCOL_VERSION, collectorVersion: this.collectorVersion, kbVersion: this.hooks.kbVersion(), ackedSeq, frameMessages: MAX_FRAME_MESSAGES });
+        this.hooks.helloed(s.agentId, r.msg, s);
+        this.hooks.agentChanged(s.agentId);
+      } else this.enqueue(s, { agentId: s.agentId, prepared: r.p });
     }
   }
 
-  private onMessage(s: AgentSession, data: Buffer, isBinary: boolean): void {
-    const c = checkFrame(data, isBinary, s.helloed);
-    if (!c.ok) {
-      this.counters.refusedMessages++;
-      this.log('warn', 'message-refused', { agent: s.agentId, code: c.code, seq: c.seq, reason: c.reason.slice(0, 300) });
-      s.send({ type: 'refused', v: PROTOCOL_VERSION, seq: c.seq, code: c.code, reason: c.reason });
-      return;
+  private onWorkerResult(r: IngestResult): void {
+    const s = this.byNo.get(r.session);
+    // A connection closed meanwhile: nothing of it was acknowledged, its agent sends it again.
+    if (!s) return;
+    s.checking--;
+    this.onIngested(s, r.out);
+    this.maybeResume(s);
+  }
+
+  private onWorkerFailure(why: string): void {
+    this.log('error', 'ingest-worker-failed', { reason: why });
+    // Frames it had not answered are lost: those agents reconnect and send them again.
+    for (const s of this.byNo.values()) {
+      if (s.checking > 0) s.ws.close(1011, 'the collector lost messages in flight; send them again');
     }
-    const msg = c.msg;
-    if (msg.type === 'hello') {
-      s.helloed = true;
-      const ackedSeq = this.store.hello(s.agentId, msg);
-      s.send({ type: 'welcome', v: PROTOCOL_VERSION, collectorVersion: this.collectorVersion, kbVersion: this.hooks.kbVersion(), ackedSeq, frameMessages: MAX_FRAME_MESSAGES });
-      this.hooks.helloed(s.agentId, msg, s);
-      this.hooks.agentChanged(s.agentId);
-      return;
+  }
+
+  private pause(s: AgentSession): void {
+    if (s.paused) return;
+    s.paused = true;
+    s.ws.pause();
+  }
+
+  private maybeResume(s: AgentSession): void {
+    if (s.paused && s.queued < SESSION_HIGH_WATER / 2 && s.checking < SESSION_FRAMES_HIGH_WATER / 2) {
+      s.paused = false;
+      s.ws.resume();
     }
-    this.queue.push({ session: s, item: { agentId: s.agentId, msg, text: c.text } });
+  }
+
+  private enqueue(s: AgentSession, item: BatchItem): void {
+    this.queue.push({ session: s, item });
     s.queued++;
-    if (s.queued >= SESSION_HIGH_WATER && !s.paused) {
-      s.paused = true;
-      s.ws.pause();
-    }
+    if (s.queued >= SESSION_HIGH_WATER) this.pause(s);
     if (this.queue.length >= BATCH_MAX) this.flush();
     else if (!this.scheduled) {
       this.scheduled = true;
@@ -200,13 +242,7 @@ export class AgentEndpoint {
       this.counters.applied += res.applied;
       this.counters.duplicates += res.duplicates;
       for (const [agentId, seq] of res.acks) this.sessions.get(agentId)?.send({ type: 'ack', v: PROTOCOL_VERSION, seq });
-      for (const q of batch) {
-        const s = q.session;
-        if (s.paused && s.queued < SESSION_HIGH_WATER / 2) {
-          s.paused = false;
-          s.ws.resume();
-        }
-      }
+      for (const q of batch) this.maybeResume(q.session);
       this.hooks.stored(res);
     }
   }
@@ -245,6 +281,7 @@ export class AgentEndpoint {
 
   close(): void {
     clearInterval(this.pinger);
+    void this.ingest?.stop();
     this.flush();
     for (const s of this.sessions.values()) s.ws.close(1001, 'collector shutting down');
     this.wss.close();

@@ -34,6 +34,8 @@ export interface CollectorOptions {
   log?: Logger;
   /** How often the KB version and revocations are checked (ms). */
   pollMs?: number;
+  /** Check agents' messages on a worker thread (default true; false checks them on the storing thread). */
+  ingestWorker?: boolean;
 }
 
 export interface RunningCollector {
@@ -125,6 +127,7 @@ export async function startCollector(opts: CollectorOptions): Promise<RunningCol
     { stored: onStored, agentChanged: agentEvent, helloed: onHello, kbVersion: () => correlator.kbVersion },
     log,
     COLLECTOR_VERSION,
+    { ingestWorker: opts.ingestWorker },
   );
 
   const poll = () => {

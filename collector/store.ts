@@ -20,17 +20,17 @@ import type { Finding } from '../rules/types.js';
 import type { AgentInfo, CollectorDevice, CollectorFinding, DeviceDetail, VersionChange } from './api-types.js';
 import { classifyVersionChange, mergeReports, searchText, SEVERITY_BY_RANK, severityRank, vendorText, type AgentReport } from './merge.js';
 import type { DeviceMessage, FindingClosedMessage, FindingMessage, HelloMessage, StatsMessage } from './protocol.js';
-import { memberText } from './json-member.js';
+import { deviceColumns, evKey, prepare, prepareFinding, type Prepared, type PreparedDevice, type PreparedFinding } from './prepare.js';
 import { COLLECTOR_SCHEMA, COLLECTOR_SCHEMA_VERSION, deviceAgentsTable, evidenceTable } from './schema.js';
 
 export type SeqMessage = DeviceMessage | FindingMessage | FindingClosedMessage | StatsMessage;
 
-export interface BatchItem {
-  agentId: string;
-  msg: SeqMessage;
-  /** The message's JSON as received: its device or finding is then stored as sent, not serialised again. */
-  text?: string;
-}
+/**
+ * One message to store: checked (`msg`, with its JSON as received in `text`
+ * when known, so its device or finding is stored as sent), or already
+ * prepared (collector/prepare.ts, on the ingest worker).
+ */
+export type BatchItem = { agentId: string; msg: SeqMessage; text?: string; prepared?: undefined } | { agentId: string; prepared: Prepared };
 
 export interface BatchResult {
   /** Per agent: the acked seq after the batch (send it as `ack`). */
@@ -336,9 +336,10 @@ export class CollectorStore {
       return s;
     };
     const run = this.db.transaction(() => {
-      for (const { agentId, msg, text } of items) {
+      for (const item of items) {
+        const agentId = item.agentId;
         const s = stateOf(agentId);
-        const seq = msg.seq;
+        const seq = item.prepared ? item.prepared.seq : item.msg.seq;
         if (seq <= s.acked || s.above.has(seq)) {
           res.duplicates++;
           continue;
@@ -347,7 +348,7 @@ export class CollectorStore {
         // at its oldest unacknowledged message, anything before it was stored
         // elsewhere. Agents replay their outbox in seq order.
         if (s.acked === 0 && s.above.size === 0 && seq > 1) s.acked = seq - 1;
-        this.applyOne(agentId, msg, text, now, res);
+        this.applyOne(agentId, item.prepared ?? prepare(item.msg, item.text), now, res);
         res.applied++;
         if (seq === s.acked + 1) {
           s.acked = seq;
@@ -376,25 +377,25 @@ export class CollectorStore {
     return res;
   }
 
-  private applyOne(agentId: string, msg: SeqMessage, text: string | undefined, now: string, res: BatchResult): void {
-    switch (msg.type) {
+  private applyOne(agentId: string, p: Prepared, now: string, res: BatchResult): void {
+    switch (p.type) {
       case 'device':
-        this.storeDevice(agentId, msg.observedAt, msg.device, now, text === undefined ? undefined : (memberText(text, 'device') ?? undefined));
-        res.devices.add(msg.device.id);
+        this.storeDevice(agentId, p, now);
+        res.devices.add(p.id);
         break;
       case 'finding':
-        this.storeFinding(agentId, msg.finding, now, text === undefined ? undefined : (memberText(text, 'finding') ?? undefined));
-        res.findings.add(msg.finding.id);
-        res.devices.add(msg.finding.deviceId);
+        this.storeFinding(agentId, p, now);
+        res.findings.add(p.id);
+        res.devices.add(p.deviceId);
         break;
       case 'finding-closed':
-        if (this.st.closeFinding.run(now, msg.reason, msg.findingId).changes > 0) {
-          res.findings.add(msg.findingId);
-          res.devices.add(msg.deviceId);
+        if (this.st.closeFinding.run(now, p.reason, p.findingId).changes > 0) {
+          res.findings.add(p.findingId);
+          res.devices.add(p.deviceId);
         }
         break;
       case 'stats':
-        this.st.stats.run(JSON.stringify(msg.stats), now, agentId);
+        this.st.stats.run(p.json, now, agentId);
         res.agents.add(agentId);
         break;
     }
@@ -411,9 +412,9 @@ export class CollectorStore {
    * observation and is read in its place while the agent stays alone, and
    * copied into the row when a second agent reports the device.
    */
-  storeDevice(agentId: string, observedAt: string, device: DeviceRecord, now: string, sentJson?: string): void {
+  private storeDevice(agentId: string, p: PreparedDevice, now: string): void {
     const st = this.st;
-    const rows = st.deviceState.all(device.id) as DeviceStateRow[];
+    const rows = st.deviceState.all(p.id) as DeviceStateRow[];
     let own: DeviceStateRow | undefined;
     for (const r of rows) if (r.agent_id === agentId) own = r;
     const others = rows.length - (own ? 1 : 0);
@@ -422,70 +423,65 @@ export class CollectorStore {
     const prevVersions = rows[0]?.versions;
     const ownObserved = own && alone && deviceObserved! > own.observed_at ? deviceObserved! : own?.observed_at;
     // An older observation arriving late (replay) does not overwrite a newer one.
-    if (ownObserved !== undefined && ownObserved > observedAt) return;
-    const json = sentJson ?? JSON.stringify(device);
-    const entriesText = evidenceText(device.evidence);
-    const sameEntries = own !== undefined && own.evidence_keys === entriesText;
+    if (ownObserved !== undefined && ownObserved > p.observedAt) return;
+    const sameEntries = own !== undefined && own.evidence_keys === p.evidence;
     // The only agent reporting a device: its report is the merged view, kept once (devices.json);
     // device_agents.json is NULL until a second agent reports the device.
-    if (!(alone && sameEntries && own!.no_json === 1)) st.upsertReport.run(device.id, agentId, alone ? null : json, observedAt, now, entriesText);
+    if (!(alone && sameEntries && own!.no_json === 1)) st.upsertReport.run(p.id, agentId, alone ? null : p.json, p.observedAt, now, p.evidence);
+    // The report as an object, parsed only when the evidence rows changed or a merge needs it.
+    let sent: DeviceRecord | null = null;
+    const device = (): DeviceRecord => (sent ??= JSON.parse(p.json) as DeviceRecord);
 
     // Evidence rows of this agent: when the set of rows changed, replace them all; else rewrite
     // only the rows whose state (first seen, flow, confidence) moved since the agent's previous report.
     if (!sameEntries) {
+      const evidence = device().evidence;
       const prev = own ? parseEvidenceEntries(own.evidence_keys) : null;
-      const cur = parseEvidenceEntries(entriesText);
+      const cur = parseEvidenceEntries(p.evidence);
       const sameRows = prev !== null && prev.keys === cur.keys;
       // (A report that repeats a key has every row written, in order, as before.)
-      const skipUnchanged = sameRows && prev.states.size === device.evidence.length;
-      if (prev && !sameRows) st.deleteEvidenceOf.run(device.id, agentId);
-      for (let i = 0; i < device.evidence.length; i++) {
-        const e = device.evidence[i]!;
+      const skipUnchanged = sameRows && prev.states.size === evidence.length;
+      if (prev && !sameRows) st.deleteEvidenceOf.run(p.id, agentId);
+      for (const e of evidence) {
         if (skipUnchanged) {
           const k = evKey(e);
           if (prev.states.get(k) === cur.states.get(k)) continue;
         }
-        st.upsertEvidence.run(device.id, agentId, e.attribute, e.value, e.protocol, e.field, e.flow, e.firstSeen, e.confidence);
+        st.upsertEvidence.run(p.id, agentId, e.attribute, e.value, e.protocol, e.field, e.flow, e.firstSeen, e.confidence);
       }
     }
 
-    let merged: DeviceRecord;
-    let mergedJson: string;
-    if (alone) {
-      merged = device;
-      mergedJson = json;
-    } else {
-      const reports = st.reportsOf.all(device.id) as Array<{ agent_id: string; json: string | null; observed_at: string }>;
+    let columns: Pick<PreparedDevice, 'versions' | 'vendor' | 'deviceClass' | 'search'> = p;
+    let mergedJson = p.json;
+    if (!alone) {
+      const reports = st.reportsOf.all(p.id) as Array<{ agent_id: string; json: string | null; observed_at: string }>;
       const list: AgentReport[] = reports.map((r) => {
-        if (r.agent_id === agentId) return { agentId, observedAt: r.observed_at, device };
+        if (r.agent_id === agentId) return { agentId, observedAt: r.observed_at, device: device() };
         let text = r.json;
         let at = r.observed_at;
         if (others === 1 && (text === null || deviceObserved! > at)) {
           // That agent was the device's only one until now: the merged JSON is its report (when
           // its own is NULL) and devices.observed_at its newest observation. Write both out.
-          if (text === null) text = (st.deviceJson.get(device.id) as { json: string }).json;
+          if (text === null) text = (st.deviceJson.get(p.id) as { json: string }).json;
           if (deviceObserved! > at) at = deviceObserved!;
-          st.setReport.run(text, at, device.id, r.agent_id);
+          st.setReport.run(text, at, p.id, r.agent_id);
         }
         return { agentId: r.agent_id, observedAt: at, device: JSON.parse(text!) as DeviceRecord };
       });
-      merged = mergeReports(list);
+      const merged = mergeReports(list);
       mergedJson = JSON.stringify(merged);
+      columns = deviceColumns(merged);
     }
-    const versions = JSON.stringify(merged.softwareVersions ?? []);
-    if (prevVersions !== undefined && prevVersions !== versions) {
-      const before = JSON.parse(prevVersions) as string[];
-      const change = classifyVersionChange(before, merged.softwareVersions ?? []);
-      if (change) st.insertHistory.run(device.id, now, agentId, prevVersions, versions, change);
+    if (prevVersions !== undefined && prevVersions !== columns.versions) {
+      const change = classifyVersionChange(JSON.parse(prevVersions) as string[], JSON.parse(columns.versions) as string[]);
+      if (change) st.insertHistory.run(p.id, now, agentId, prevVersions, columns.versions, change);
     }
-    st.upsertDevice.run(device.id, mergedJson, vendorText(merged), merged.deviceClass ?? merged.identity?.deviceClass ?? null, versions, searchText(merged), observedAt, now, now);
+    st.upsertDevice.run(p.id, mergedJson, columns.vendor, columns.deviceClass, columns.versions, columns.search, p.observedAt, now, now);
   }
 
   /** Upserts a finding (re-opening it if it was closed). */
-  storeFinding(source: string, f: Finding, now: string, sentJson?: string): void {
-    this.st.upsertFinding.run(
-      f.id, f.deviceId, source, sentJson ?? JSON.stringify(f), f.kind, f.status, f.severity, severityRank(f.severity), f.cvss?.baseScore ?? null, f.kev ? 1 : 0, now, now,
-    );
+  private storeFinding(source: string, f: PreparedFinding, now: string): void {
+    this.st.upsertFinding.run(f.id, f.deviceId, source, f.json, f.kind, f.status, f.severity, f.rank, f.score, f.kev, now, now);
   }
 
   // -------------------------------------------------------------------------
@@ -523,11 +519,11 @@ export class CollectorStore {
         const row = this.st.findingById.get(f.id) as FindingRow | undefined;
         if (row && row.closed_at === null) {
           if (row.source === COLLECTOR_SOURCE && row.json !== JSON.stringify(f)) {
-            this.storeFinding(COLLECTOR_SOURCE, f, now);
+            this.storeFinding(COLLECTOR_SOURCE, prepareFinding(0, f), now);
             opened.push(f.id);
           } else this.st.touchFinding.run(now, f.id);
         } else {
-          this.storeFinding(COLLECTOR_SOURCE, f, now);
+          this.storeFinding(COLLECTOR_SOURCE, prepareFinding(0, f), now);
           opened.push(f.id);
         }
       }
@@ -659,26 +655,6 @@ export class CollectorStore {
     const r = this.st.findingById.get(id) as FindingRow | undefined;
     return r ? collectorFinding(r) : null;
   }
-}
-
-function evKey(e: Evidence): string {
-  return `${e.attribute}\u0000${e.value}\u0000${e.protocol}\u0000${e.field}`;
-}
-
-/** What an evidence row holds besides its key: when this changes, the row is rewritten. */
-function evState(e: Evidence): string {
-  return `${e.flow}\u0000${e.firstSeen}\u0000${e.confidence}`;
-}
-
-/**
- * The evidence_keys column of a report: `key \u0002 state \u0001` per row.
- * Version 1 stored `key \u0001` per row; read back, such a row has no state,
- * so it counts as changed and is rewritten once.
- */
-function evidenceText(evidence: Evidence[]): string {
-  let text = '';
-  for (const e of evidence) text += `${evKey(e)}\u0002${evState(e)}\u0001`;
-  return text;
 }
 
 /** The per-row entries of a stored evidence_keys column: keys in order, and state by key. */

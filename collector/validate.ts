@@ -6,7 +6,8 @@
  */
 import type { JsonSchema } from '../rules/fingerprint/json-schema.js';
 import { compileSchema } from './schema-check.js';
-import { MAX_MESSAGE_BYTES, PROTOCOL_VERSION, type AgentMessage } from './protocol.js';
+import { prepare, type Prepared } from './prepare.js';
+import { MAX_MESSAGE_BYTES, PROTOCOL_VERSION, type AgentMessage, type HelloMessage } from './protocol.js';
 // Imported (not read from disk) so tsc copies them into dist/.
 import deviceSchema from './schemas/device.schema.json' with { type: 'json' };
 import findingClosedSchema from './schemas/finding-closed.schema.json' with { type: 'json' };
@@ -82,4 +83,44 @@ export function checkFrame(data: Buffer, isBinary: boolean, helloed: boolean): C
     return { ok: false, code: 'schema', seq, reason: `${type} message breaks its schema: ${problems.slice(0, MAX_PROBLEMS_QUOTED).join('; ')}${more}` };
   }
   return { ok: true, msg: value as AgentMessage, text };
+}
+
+/**
+ * The messages of one frame: the whole frame, or (collector/protocol.ts)
+ * each of its lines. Blank lines (a trailing newline, CRLF endings) carry
+ * nothing and are skipped. A binary frame is one (refused) message.
+ */
+export function forEachMessage(data: Buffer, isBinary: boolean, fn: (message: Buffer, isBinary: boolean) => void): void {
+  let nl = isBinary ? -1 : data.indexOf(0x0a);
+  if (nl < 0) return fn(data, isBinary);
+  let start = 0;
+  while (start < data.length) {
+    if (nl < 0) nl = data.length;
+    if (nl > start && !(nl === start + 1 && data[start] === 0x0d)) fn(data.subarray(start, nl), false);
+    start = nl + 1;
+    nl = data.indexOf(0x0a, start);
+  }
+}
+
+/** What checking (and preparing) one message gave. */
+export type Ingested =
+  | { k: 'item'; p: Prepared }
+  | { k: 'hello'; msg: HelloMessage }
+  | { k: 'refused'; code: RefusalCode; seq: number | null; reason: string };
+
+/**
+ * Checks and prepares every message of a frame, in order. `session.helloed`
+ * is read for each message and set by a good hello.
+ */
+export function ingestFrame(data: Buffer, isBinary: boolean, session: { helloed: boolean }): Ingested[] {
+  const out: Ingested[] = [];
+  forEachMessage(data, isBinary, (message, binary) => {
+    const c = checkFrame(message, binary, session.helloed);
+    if (!c.ok) out.push({ k: 'refused', code: c.code, seq: c.seq, reason: c.reason });
+    else if (c.msg.type === 'hello') {
+      session.helloed = true;
+      out.push({ k: 'hello', msg: c.msg });
+    } else out.push({ k: 'item', p: prepare(c.msg, c.text) });
+  });
+  return out;
 }

@@ -83,8 +83,8 @@ t.test('message refusals keep the connection', async (t) => {
   t.equal(await a.closed, 1009, 'beyond the hard cap ws closes with 1009');
 });
 
-t.test('a frame of several messages, one per line: each stored, acked or refused on its own', async (t) => {
-  const tc = await testCollector();
+for (const ingestWorker of [true, false]) t.test(`a frame of several messages, one per line: each stored, acked or refused on its own (checked ${ingestWorker ? 'on the ingest worker' : 'inline'})`, async (t) => {
+  const tc = await testCollector({ ingestWorker });
   t.teardown(() => tc.close());
   const a = await tc.connect(tc.enroll('ward-f'));
   const welcome = await a.hello();
@@ -111,6 +111,7 @@ t.test('a frame of several messages, one per line: each stored, acked or refused
   t.equal((await ack).seq, 5, 'the good lines of the frame are stored and acknowledged');
   t.same(['ip:10.0.1.1', 'ip:10.0.1.2', 'ip:10.0.1.4'].map((id) => tc.c.store.device(id)?.id), ['ip:10.0.1.1', 'ip:10.0.1.2', 'ip:10.0.1.4']);
   t.equal(tc.c.endpoint.counters.applied, 5, 'each message applied once');
+  t.equal(tc.c.endpoint.counters.frames, 3, 'three frames: the hello, the seven lines, the stats sent again');
   t.equal(a.closeCode, null, 'still open');
 });
 
