@@ -77,7 +77,8 @@ export class AgentEndpoint {
   /** Every open connection by its number (an agent's replaced connection stays here until it closes). */
   private readonly byNo = new Map<number, AgentSession>();
   private sessionNo = 0;
-  private readonly ingest: IngestWorker | null;
+  /** The thread checking frames; null when checked inline. */
+  readonly ingest: IngestWorker | null;
   private queue: Queued[] = [];
   private scheduled = false;
   private readonly pinger: NodeJS.Timeout;

@@ -60,6 +60,11 @@ export class IngestWorker {
     if (!this.failed) this.worker.postMessage({ close: session } satisfies IngestRequest);
   }
 
+  /** Ends the worker as a crash would (onFailure is told); for tests. */
+  async kill(): Promise<void> {
+    await this.worker.terminate();
+  }
+
   async stop(): Promise<void> {
     this.failed = true;
     await this.worker.terminate();

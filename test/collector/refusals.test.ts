@@ -115,6 +115,22 @@ for (const ingestWorker of [true, false]) t.test(`a frame of several messages, o
   t.equal(a.closeCode, null, 'still open');
 });
 
+t.test('the ingest worker dies: logged, and frames are checked inline from then on', async (t) => {
+  const tc = await testCollector();
+  t.teardown(() => tc.close());
+  const a = await tc.connect(tc.enroll('ward-g'));
+  await a.hello();
+  t.equal((await a.sendAcked(deviceMsg(1, device('ip:10.0.2.1')))).seq, 1, 'stored through the worker');
+  await tc.c.endpoint.ingest!.kill();
+  t.equal(tc.c.endpoint.ingest!.ok, false);
+  t.ok(tc.logs.some((l) => l.event === 'ingest-worker-failed'), 'logged');
+  t.equal((await a.sendAcked(deviceMsg(2, device('ip:10.0.2.2')))).seq, 2, 'stored after it died');
+  const refused = a.next('refused');
+  a.send('{"type":');
+  t.equal((await refused).code, 'invalid-json', 'refusals still answered');
+  t.ok(tc.c.store.device('ip:10.0.2.2'));
+});
+
 t.test('the token is stored only as its hash', async (t) => {
   const tc = await testCollector();
   const token = tc.enroll('ward-c');
