@@ -117,6 +117,7 @@ interface DeviceRow {
 
 interface DeviceStateRow {
   versions: string;
+  device_class: string | null;
   device_observed: string;
   agent_id: string;
   observed_at: string;
@@ -213,10 +214,15 @@ export class CollectorStore {
       fillReportJson: db.prepare('UPDATE device_agents SET json = ?, observed_at = max(observed_at, ?) WHERE device_id = ? AND json IS NULL'),
       // Everything storeDevice needs to know before writing, in one read.
       deviceState: db.prepare(
-        `SELECT d.versions, d.observed_at AS device_observed, a.agent_id, a.observed_at, a.evidence_keys, a.json IS NULL AS no_json
+        `SELECT d.versions, d.device_class, d.observed_at AS device_observed, a.agent_id, a.observed_at, a.evidence_keys, a.json IS NULL AS no_json
          FROM devices d JOIN device_agents a ON a.device_id = d.id WHERE d.id = ?`,
       ),
       setReport: db.prepare('UPDATE device_agents SET json = ?, observed_at = ? WHERE device_id = ? AND agent_id = ?'),
+      // A stored device whose class did not change: device_class stays out of the SET, so SQLite
+      // leaves the devices_class index alone (it rewrites an index whenever one of its columns is set).
+      updateDevice: db.prepare(
+        'UPDATE devices SET json = ?, vendor = ?, versions = ?, search = ?, observed_at = max(observed_at, ?), stored_last = ? WHERE id = ?',
+      ),
       upsertReport: db.prepare(
         `INSERT INTO device_agents (device_id, agent_id, json, observed_at, stored_at, evidence_keys) VALUES (?, ?, ?, ?, ?, ?)
          ON CONFLICT (device_id, agent_id) DO UPDATE SET json = excluded.json, observed_at = excluded.observed_at, stored_at = excluded.stored_at,
@@ -476,7 +482,9 @@ export class CollectorStore {
       const change = classifyVersionChange(JSON.parse(prevVersions) as string[], JSON.parse(columns.versions) as string[]);
       if (change) st.insertHistory.run(p.id, now, agentId, prevVersions, columns.versions, change);
     }
-    st.upsertDevice.run(p.id, mergedJson, columns.vendor, columns.deviceClass, columns.versions, columns.search, p.observedAt, now, now);
+    if (rows.length > 0 && rows[0]!.device_class === columns.deviceClass) {
+      st.updateDevice.run(mergedJson, columns.vendor, columns.versions, columns.search, p.observedAt, now, p.id);
+    } else st.upsertDevice.run(p.id, mergedJson, columns.vendor, columns.deviceClass, columns.versions, columns.search, p.observedAt, now, now);
   }
 
   /** Upserts a finding (re-opening it if it was closed). */

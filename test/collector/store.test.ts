@@ -112,6 +112,22 @@ t.test('findings: upsert, close, re-open, filters and order', async (t) => {
   t.same(s.devices({ q: 'PHILIPS' }).map((x) => x.id), ['ip:10.0.0.1']);
 });
 
+t.test('class, vendor and search columns follow every report (same class, new class)', async (t) => {
+  const s = open(t);
+  const id = 'ip:10.0.0.61';
+  put(s, 'a1', device(id, { manufacturer: 'GE', deviceClass: 'ct', lastSeen: '2024-05-01T01:00:00.000Z' }));
+  s.db.prepare("UPDATE devices SET stored_first = 'first' WHERE id = ?").run(id);
+  put(s, 'a1', device(id, { manufacturer: 'Siemens', deviceClass: 'ct', model: 'SOMATOM', lastSeen: '2024-05-01T02:00:00.000Z' }));
+  t.same([s.devices({ class: 'ct' }).length, s.devices({ vendor: 'siemens' }).length, s.devices({ vendor: 'ge' }).length, s.devices({ q: 'somatom' }).length], [1, 1, 0, 1]);
+  put(s, 'a1', device(id, { manufacturer: 'Siemens', deviceClass: 'mr', lastSeen: '2024-05-01T03:00:00.000Z' }));
+  t.same([s.devices({ class: 'ct' }).length, s.devices({ class: 'mr' }).length], [0, 1], 'a new class moves the device in the class index');
+  put(s, 'a1', device(id, { manufacturer: 'Siemens', deviceClass: null, lastSeen: '2024-05-01T04:00:00.000Z' }));
+  t.same([s.devices({ class: 'mr' }).length, s.device(id)!.deviceClass], [0, null]);
+  put(s, 'a1', device(id, { manufacturer: 'Siemens', deviceClass: null, lastSeen: '2024-05-01T05:00:00.000Z' }));
+  t.equal(s.device(id)!.storedFirst, 'first', 'updates keep when the device was first stored');
+  t.equal((s.db.prepare('SELECT observed_at FROM devices WHERE id = ?').get(id) as { observed_at: string }).observed_at, '2024-05-01T05:00:00.000Z');
+});
+
 t.test('a file that is not a collector database is refused', async (t) => {
   const dir = tempDir('store-bad');
   const Database = (await import('better-sqlite3')).default;
