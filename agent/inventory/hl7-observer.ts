@@ -43,6 +43,38 @@ export function mdcDeviceClass(code: string): string | null {
 
 const EUI64 = /^[0-9A-F]{16}$/;
 
+/** Entries a memo of derived texts holds before it starts over (a bound, not a tuning knob). */
+const MEMO_MAX = 4096;
+
+/**
+ * Texts derived from a small varying part (an ack code, an address, an MDC
+ * code), made once per distinct part: a message's evidence then carries the
+ * same string as the last one's, which the inventory finds by identity.
+ */
+class Derived<T> {
+  private readonly memo = new Map<string, T>();
+  constructor(private readonly make: (part: string) => T) {}
+
+  get(part: string): T {
+    let v = this.memo.get(part);
+    if (v === undefined && !this.memo.has(part)) {
+      v = this.make(part);
+      if (this.memo.size >= MEMO_MAX) this.memo.clear();
+      this.memo.set(part, v);
+    }
+    return v as T;
+  }
+}
+
+/** An equipment id as compared with EUI-64s: separators dropped, upper case (an id already so, the common case, is not copied). */
+function normalizedId(id: string): string {
+  for (let k = 0; k < id.length; k++) {
+    const c = id.charCodeAt(k);
+    if (c === 0x2d || c === 0x3a || (c >= 0x61 && c <= 0x7a) || c >= 0x80) return id.replace(/[-:]/g, '').toUpperCase();
+  }
+  return id;
+}
+
 /** Text of an HD: its namespace id, else its universal id. */
 function hdText(hd: Hl7HierarchicDesignator | null): string | null {
   if (!hd) return null;
@@ -61,6 +93,17 @@ export class Hl7Observer {
   private readonly gatewayDevices = new Set<string>();
   /** The sender and receiver of the message being observed. */
   private readonly hosts: EventHosts;
+  private readonly ackSentField = new Derived((code) => `MSA-1 acknowledgement (${code}) sent`);
+  private readonly cleartextValue = new Derived((ip) => `to ${ip}`);
+  private readonly mdcClass = new Derived(mdcDeviceClass);
+  private readonly mdcClassField = new Derived((code) => `IEEE 11073 ${code}`);
+  private readonly sourceFields = new Derived((source) => ({
+    equipmentId: `${source} equipment instance identifier`,
+    eui64: `${source} equipment instance identifier (EUI-64)`,
+    namespace: `${source} namespace id`,
+    deviceCode: `OBX-3 device code on ${source}`,
+    reportedBy: new Derived((ip) => `reported in ${source} by ${ip}`),
+  }));
 
   constructor(private readonly inventory: Inventory) {
     this.hosts = new EventHosts(inventory, 'hl7');
@@ -98,7 +141,7 @@ export class Hl7Observer {
     if (isAck) {
       // MSA marks the receiver of an acknowledged message.
       this.stats.acks++;
-      hosts.self('role', 'hl7-receiver', `MSA-1 acknowledgement (${e.ackCode}) sent`);
+      hosts.self('role', 'hl7-receiver', this.ackSentField.get(e.ackCode!));
       hosts.other('role', 'hl7-sender', 'MSA-1 acknowledgement received', 'high');
     } else {
       this.stats.messages++;
@@ -110,7 +153,7 @@ export class Hl7Observer {
     }
     if (e.patientDataPresent) {
       // MLLP we can parse is cleartext: the patient segments crossed the network unencrypted.
-      hosts.self('hl7PatientDataCleartext', `to ${to.ip}`, 'patient segments (PID/PV1/...) present in a message sent over plain MLLP', 'high');
+      hosts.self('hl7PatientDataCleartext', this.cleartextValue.get(to.ip), 'patient segments (PID/PV1/...) present in a message sent over plain MLLP', 'high');
     }
     hosts.self('hl7SendingApplication', hdText(e.sendingApplication), 'MSH-3 sending application');
     hosts.self('hl7SendingFacility', hdText(e.sendingFacility), 'MSH-4 sending facility');
@@ -130,16 +173,17 @@ export class Hl7Observer {
 
     let reported = 0;
     for (const eq of e.equipment) {
-      const id = eq.id.replace(/[-:]/g, '').toUpperCase();
+      const id = normalizedId(eq.id);
       const isEui = eq.idType?.toUpperCase() === 'EUI-64' || EUI64.test(id);
+      const fields = this.sourceFields.get(eq.source);
       if (!isEui || !EUI64.test(id)) {
-        hosts.self('reportedEquipmentId', eq.namespace ? `${eq.id} (${eq.namespace})` : eq.id, `${eq.source} equipment instance identifier`, 'medium');
+        hosts.self('reportedEquipmentId', eq.namespace ? `${eq.id} (${eq.namespace})` : eq.id, fields.equipmentId, 'medium');
         continue;
       }
       // The MDC mnemonic (MDC_DEV_...) when the message gives one, else the numeric code.
       const mdc = eq.mdcText || eq.mdcCode;
       if (id === ownEui) {
-        if (mdc) hosts.self('mdcCode', mdc, `OBX-3 device code on ${eq.source}`);
+        if (mdc) hosts.self('mdcCode', mdc, fields.deviceCode);
         continue;
       }
       reported++;
@@ -149,24 +193,24 @@ export class Hl7Observer {
         this.stats.gatewayDevices++;
       }
       const s = (field: string, c: ObservationSource['confidence'] = 'high'): ObservationSource => src(field, c);
-      inv.observeDevice(dev, 'equipmentId', id, s(`${eq.source} equipment instance identifier (EUI-64)`), from.ip);
-      inv.observeDevice(dev, 'role', 'hl7-reported-device', s(`reported in ${eq.source} by ${from.ip}`), from.ip);
-      if (eq.namespace) inv.observeDevice(dev, 'hl7EquipmentNamespace', eq.namespace, s(`${eq.source} namespace id`, 'medium'), from.ip);
+      inv.observeDevice(dev, 'equipmentId', id, s(fields.eui64), from.ip);
+      inv.observeDevice(dev, 'role', 'hl7-reported-device', s(fields.reportedBy.get(from.ip)), from.ip);
+      if (eq.namespace) inv.observeDevice(dev, 'hl7EquipmentNamespace', eq.namespace, s(fields.namespace, 'medium'), from.ip);
       if (mdc) {
-        inv.observeDevice(dev, 'mdcCode', mdc, s(`OBX-3 device code on ${eq.source}`), from.ip);
-        const cls = mdcDeviceClass(mdc);
-        if (cls) inv.observeDevice(dev, 'deviceClass', cls, s(`IEEE 11073 ${mdc}`, 'medium'), from.ip);
+        inv.observeDevice(dev, 'mdcCode', mdc, s(fields.deviceCode), from.ip);
+        const cls = this.mdcClass.get(mdc);
+        if (cls) inv.observeDevice(dev, 'deviceClass', cls, s(this.mdcClassField.get(mdc), 'medium'), from.ip);
       }
       if (eq.udi) inv.observeDevice(dev, 'udi', eq.udi, s('PRT-16 UDI'), from.ip);
       if (eq.serialNumber) inv.observeDevice(dev, 'serialNumber', eq.serialNumber, s('PRT-20 device serial number'), from.ip);
     }
     if (reported > 0) hosts.self('role', 'hl7-gateway', `reports ${reported} device(s) by EUI-64 in OBX-18/PRT-10`);
-    const tied = new Set(e.equipment.flatMap((eq) => [eq.mdcText, eq.mdcCode]).filter(Boolean));
     for (const code of e.deviceTypeCodes) {
-      if (tied.has(code)) continue; // describes a device named in OBX-18, not the sender
+      // describes a device named in OBX-18, not the sender
+      if (e.equipment.some((eq) => (eq.mdcText || null) === code || (eq.mdcCode || null) === code)) continue;
       hosts.self('mdcCode', code, 'OBX-3 device type code', 'medium');
-      const cls = mdcDeviceClass(code);
-      if (cls && reported === 0) hosts.self('deviceClass', cls, `IEEE 11073 ${code}`, 'medium');
+      const cls = this.mdcClass.get(code);
+      if (cls && reported === 0) hosts.self('deviceClass', cls, this.mdcClassField.get(code), 'medium');
     }
   }
 }
