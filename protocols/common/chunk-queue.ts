@@ -29,10 +29,10 @@ export class ChunkQueue {
     }
   }
 
-  /** Drop everything. */
+  /** Drop everything. The lists are emptied in place: most calls drain the queue, and new lists each time were garbage. */
   clear(): void {
-    this.chunks = [];
-    this.owned = [];
+    this.chunks.length = 0;
+    this.owned.length = 0;
     this.head = 0;
     this.length = 0;
   }
