@@ -6,12 +6,12 @@
  * user information): on association-heavy traffic the same bodies are
  * parsed over and over. `parseAssociateRq`/`parseAssociateAc` are pure
  * functions of the body bytes, so a parse can be shared by every
- * byte-identical body: the cache is keyed by the whole body (compared in
- * full, never by a hash alone) and returns the same, deep-frozen value, so
- * a consumer can not change what a later event carries.
+ * byte-identical body: a body is found by a hash of its bytes and confirmed
+ * by comparing them all (never by the hash alone); the same deep-frozen
+ * value is returned, so a consumer can not change what a later event carries.
  *
- * Bounded: only bodies up to `maxBodyBytes` are kept, at most `maxEntries`
- * of them, least recently used dropped first. Association PDUs carry no
+ * Bounded: only bodies up to `maxBodyBytes` are kept (a copy each), at most
+ * `maxEntries` of them, the oldest dropped first. Association PDUs carry no
  * patient data (AE titles, UIDs, implementation names; the user identity
  * sub-item's values are never read into the parse).
  */
@@ -22,9 +22,17 @@ const DEFAULT_MAX_BODY_BYTES = 16 * 1024;
 /** Distinct bodies remembered per PDU type. */
 const DEFAULT_MAX_ENTRIES = 128;
 
+/** One remembered body: its own copy of the bytes, and their parse. */
+interface Entry<T> {
+  body: Buffer;
+  parsed: BodyParse<T>;
+}
+
 class BodyMemo<T> {
-  /** latin1 text of the body (one char per byte, so equal keys mean equal bytes) → frozen parse. */
-  private readonly entries = new Map<string, BodyParse<T>>();
+  /** Bodies by a hash of their bytes; a hit is confirmed by comparing every byte. */
+  private readonly byHash = new Map<number, Entry<T>[]>();
+  /** Insertion order, for dropping the oldest when full. */
+  private readonly order: Entry<T>[] = [];
 
   constructor(
     private readonly parse: (body: Buffer) => BodyParse<T>,
@@ -34,23 +42,46 @@ class BodyMemo<T> {
 
   get(body: Buffer): BodyParse<T> {
     if (body.length > this.maxBodyBytes) return this.parse(body);
-    const key = body.toString('latin1');
-    const hit = this.entries.get(key);
-    if (hit !== undefined) {
-      // most recently used last: Map keeps insertion order
-      this.entries.delete(key);
-      this.entries.set(key, hit);
-      return hit;
+    const h = sampledHash(body);
+    const bucket = this.byHash.get(h);
+    if (bucket !== undefined) {
+      for (const e of bucket) if (e.body.equals(body)) return e.parsed;
     }
-    const parsed = deepFreeze(this.parse(body));
-    if (this.entries.size >= this.maxEntries) this.entries.delete(this.entries.keys().next().value!);
-    this.entries.set(key, parsed);
-    return parsed;
+    const entry: Entry<T> = { body: Buffer.from(body), parsed: deepFreeze(this.parse(body)) };
+    if (this.order.length >= this.maxEntries) this.evictOldest();
+    this.order.push(entry);
+    if (bucket !== undefined) bucket.push(entry);
+    else this.byHash.set(h, [entry]);
+    return entry.parsed;
   }
 
   get size(): number {
-    return this.entries.size;
+    return this.order.length;
   }
+
+  private evictOldest(): void {
+    const old = this.order.shift()!;
+    const h = sampledHash(old.body);
+    const bucket = this.byHash.get(h)!;
+    bucket.splice(bucket.indexOf(old), 1);
+    if (bucket.length === 0) this.byHash.delete(h);
+  }
+}
+
+/**
+ * FNV-1a over the length, the first and last 64 bytes and every 16th byte
+ * between: cheap for a multi-KiB body, and bodies that differ (AE titles and
+ * UIDs sit near the start; presentation contexts change the length) rarely
+ * collide. A collision only costs a byte comparison: hits are confirmed whole.
+ */
+function sampledHash(b: Buffer): number {
+  const n = b.length;
+  let h = Math.imul(0x811c9dc5 ^ n, 0x01000193);
+  const head = Math.min(n, 64);
+  for (let i = 0; i < head; i++) h = Math.imul(h ^ b[i]!, 0x01000193);
+  for (let i = head; i < n - 64; i += 16) h = Math.imul(h ^ b[i]!, 0x01000193);
+  for (let i = Math.max(head, n - 64); i < n; i++) h = Math.imul(h ^ b[i]!, 0x01000193);
+  return h | 0;
 }
 
 /** Memoised association parsers; one instance can serve every connection of a run. */

@@ -26,7 +26,8 @@ t.test('a remembered parse equals a fresh one, is shared by identical bodies and
 t.test('bounded: entries and body size', async (t) => {
   const cache = new AssociationCache(4, 1024);
   for (let i = 0; i < 20; i++) cache.associateRq(body(rq(`MODALITY_${i}`)));
-  t.equal(cache.size, 4, 'least recently used dropped');
+  t.equal(cache.size, 4, 'the oldest dropped');
+  t.same(cache.associateRq(body(rq('MODALITY_0'))), parseAssociateRq(body(rq('MODALITY_0'))), 'a dropped body is parsed again');
   const big = body(associateRq({ calling: 'BIG', pcs: Array.from({ length: 40 }, (_, k) => ({ id: 2 * k + 1, abstract: CT_STORAGE, ts: [TS_EXPLICIT] })) }));
   t.ok(big.length > 1024);
   const x = cache.associateRq(big);
@@ -42,4 +43,14 @@ t.test('the stream gives the same events with a shared cache as with a fresh one
   const fresh = run(feeds, { associationCache: new AssociationCache() }).events;
   t.same(byType(again, 'dicom.associate-rq'), byType(fresh, 'dicom.associate-rq'));
   t.same(byType(first, 'dicom.associate-rq'), byType(fresh, 'dicom.associate-rq'));
+});
+
+t.test('a remembered body is a copy: the caller may reuse its buffer', async (t) => {
+  const cache = new AssociationCache();
+  const a = Buffer.from(body(rq('MODALITY_A')));
+  const b = body(rq('MODALITY_B'));
+  const first = cache.associateRq(a);
+  b.copy(a); // same length: the caller's buffer now holds another body
+  t.equal(cache.associateRq(a).value.callingAeTitle, 'MODALITY_B');
+  t.equal(cache.associateRq(body(rq('MODALITY_A'))), first);
 });
