@@ -10,6 +10,7 @@
  */
 import type { ConnectionInfo, EventBase } from '../../protocols/common/analyzer.js';
 import type { Hl7Event, Hl7HierarchicDesignator } from '../../protocols/hl7/events.js';
+import { Derived } from './derived-text.js';
 import { EventHosts } from './event-hosts.js';
 import { equipmentId, type Inventory, type ObservationSource } from './inventory.js';
 
@@ -42,29 +43,6 @@ export function mdcDeviceClass(code: string): string | null {
 }
 
 const EUI64 = /^[0-9A-F]{16}$/;
-
-/** Entries a memo of derived texts holds before it starts over (a bound, not a tuning knob). */
-const MEMO_MAX = 4096;
-
-/**
- * Texts derived from a small varying part (an ack code, an address, an MDC
- * code), made once per distinct part: a message's evidence then carries the
- * same string as the last one's, which the inventory finds by identity.
- */
-class Derived<T> {
-  private readonly memo = new Map<string, T>();
-  constructor(private readonly make: (part: string) => T) {}
-
-  get(part: string): T {
-    let v = this.memo.get(part);
-    if (v === undefined && !this.memo.has(part)) {
-      v = this.make(part);
-      if (this.memo.size >= MEMO_MAX) this.memo.clear();
-      this.memo.set(part, v);
-    }
-    return v as T;
-  }
-}
 
 /** An equipment id as compared with EUI-64s: separators dropped, upper case (an id already so, the common case, is not copied). */
 function normalizedId(id: string): string {

@@ -112,6 +112,8 @@ export class Inventory {
   private readonly ipsByMac = new Map<string, Set<string>>();
   /** IP hosts by their address text (the `ip:` id without building it per observation). */
   private readonly hostsByIp = new Map<string, Host>();
+  /** `mac:` hosts by their MAC text, the same way. */
+  private readonly hostsByMac = new Map<string, Host>();
   /** DHCP bindings: MAC → IP → last time the server confirmed it. */
   private readonly dhcpBindings = new Map<string, Map<string, number>>();
   readonly stats = { devicesDropped: 0, evidenceDropped: 0 };
@@ -174,6 +176,19 @@ export class Inventory {
       if (ts < h.firstTs) h.firstTs = ts;
       if (ts > h.lastTs) h.lastTs = ts;
     }
+    return h;
+  }
+
+  /** `get(macId(mac), null, ts)`, found by the MAC text itself. */
+  private macHost(mac: string, ts: number): Host | null {
+    const h = this.hostsByMac.get(mac);
+    if (h === undefined) {
+      const created = this.get(macId(mac), null, ts);
+      if (created !== null) this.hostsByMac.set(mac, created);
+      return created;
+    }
+    if (ts < h.firstTs) h.firstTs = ts;
+    if (ts > h.lastTs) h.lastTs = ts;
     return h;
   }
 
@@ -280,7 +295,7 @@ export class Inventory {
 
   /** Record an attribute of the device with this MAC (DHCP: the client may have no IP yet). */
   observeMac(mac: string, attribute: string, value: string, src: ObservationSource): void {
-    const h = this.get(macId(mac), null, src.ts);
+    const h = this.macHost(mac, src.ts);
     if (!h) return;
     countMac(h, mac, 1);
     this.add(h, attribute, value, src.protocol, src.field, src.flow, src.ts, src.confidence);
@@ -291,7 +306,7 @@ export class Inventory {
     let b = this.dhcpBindings.get(mac);
     if (!b) this.dhcpBindings.set(mac, (b = new Map()));
     if (b.size < 64 || b.has(ip)) b.set(ip, Math.max(ts, b.get(ip) ?? 0));
-    const h = this.get(macId(mac), null, ts);
+    const h = this.macHost(mac, ts);
     if (h) countMac(h, mac, 0).count = 1;
   }
 
