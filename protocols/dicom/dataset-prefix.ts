@@ -115,7 +115,9 @@ export class DatasetPrefixWalker {
   }
 
   private onHeader(): void {
-    const top = this.stack[this.stack.length - 1];
+    // top level (an empty stack) is the common case; stack[-1] would be a slow keyed miss
+    const depth = this.stack.length;
+    const top = depth > 0 ? this.stack[depth - 1] : undefined;
     const implicit = top ? top.implicit : !this.opts.explicit;
     const be = this.opts.bigEndian && !implicit;
     const h = this.hdr;
