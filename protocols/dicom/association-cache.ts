@@ -12,8 +12,9 @@
  *
  * Bounded: only bodies up to `maxBodyBytes` are kept (a copy each), at most
  * `maxEntries` of them, the oldest dropped first. Association PDUs carry no
- * patient data (AE titles, UIDs, implementation names; the user identity
- * sub-item's values are never read into the parse).
+ * patient data (AE titles, UIDs, implementation names), but a user identity
+ * sub-item (PS3.7 D.3.3.7) carries credentials: a body with one, or with the
+ * server's response to one, is parsed every time and never kept.
  */
 import { parseAssociateAc, parseAssociateRq, type AssociateAcValue, type AssociateRqValue, type BodyParse } from './pdu-parser.js';
 
@@ -36,6 +37,8 @@ class BodyMemo<T> {
 
   constructor(
     private readonly parse: (body: Buffer) => BodyParse<T>,
+    /** May this parse's body be kept? */
+    private readonly keepable: (value: T) => boolean,
     private readonly maxBodyBytes: number,
     private readonly maxEntries: number,
   ) {}
@@ -47,7 +50,9 @@ class BodyMemo<T> {
     if (bucket !== undefined) {
       for (const e of bucket) if (e.body.equals(body)) return e.parsed;
     }
-    const entry: Entry<T> = { body: Buffer.from(body), parsed: deepFreeze(this.parse(body)) };
+    const parsed = this.parse(body);
+    if (!this.keepable(parsed.value)) return parsed;
+    const entry: Entry<T> = { body: Buffer.from(body), parsed: deepFreeze(parsed) };
     if (this.order.length >= this.maxEntries) this.evictOldest();
     this.order.push(entry);
     if (bucket !== undefined) bucket.push(entry);
@@ -90,8 +95,8 @@ export class AssociationCache {
   private readonly ac: BodyMemo<AssociateAcValue>;
 
   constructor(maxEntries = DEFAULT_MAX_ENTRIES, maxBodyBytes = DEFAULT_MAX_BODY_BYTES) {
-    this.rq = new BodyMemo(parseAssociateRq, maxBodyBytes, maxEntries);
-    this.ac = new BodyMemo(parseAssociateAc, maxBodyBytes, maxEntries);
+    this.rq = new BodyMemo(parseAssociateRq, (v) => !v.userInfo?.userIdentity, maxBodyBytes, maxEntries);
+    this.ac = new BodyMemo(parseAssociateAc, (v) => !v.userInfo?.userIdentityResponsePresent, maxBodyBytes, maxEntries);
   }
 
   /** `parseAssociateRq(body)`, frozen, shared with earlier identical bodies. */

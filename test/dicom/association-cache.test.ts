@@ -1,5 +1,5 @@
 import t from 'tap';
-import { associateAc, associateRq, byType, CT_STORAGE, run, TS_EXPLICIT, TS_IMPLICIT, VERIFICATION } from './builder.js';
+import { associateAc, associateRq, byType, CT_STORAGE, run, TS_EXPLICIT, TS_IMPLICIT, ui, VERIFICATION } from './builder.js';
 import { AssociationCache } from '../../protocols/dicom/association-cache.js';
 import { parseAssociateAc, parseAssociateRq } from '../../protocols/dicom/pdu-parser.js';
 
@@ -53,4 +53,17 @@ t.test('a remembered body is a copy: the caller may reuse its buffer', async (t)
   b.copy(a); // same length: the caller's buffer now holds another body
   t.equal(cache.associateRq(a).value.callingAeTitle, 'MODALITY_B');
   t.equal(cache.associateRq(body(rq('MODALITY_A'))), first);
+});
+
+t.test('a body with user identity credentials (or the server response) is never kept', async (t) => {
+  const cache = new AssociationCache();
+  const withIdentity = body(
+    associateRq({ calling: 'MODALITY_1', pcs: [{ id: 1, abstract: CT_STORAGE, ts: [TS_EXPLICIT] }], userInfo: [ui.userIdentity(2, 1, 'CANARY-USER', 'CANARY-PASSWORD')] }),
+  );
+  const a = cache.associateRq(withIdentity);
+  t.equal(a.value.userInfo?.userIdentity?.type, 2);
+  t.not(cache.associateRq(withIdentity), a, 'parsed again');
+  const ac = body(associateAc({ pcs: [{ id: 1, result: 0, ts: TS_EXPLICIT }], userInfo: [ui.userIdentityAc('CANARY-TOKEN')] }));
+  t.ok(cache.associateAc(ac).value.userInfo?.userIdentityResponsePresent);
+  t.equal(cache.size, 0);
 });
