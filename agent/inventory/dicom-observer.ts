@@ -9,8 +9,9 @@
  * credited only from C-STORE requests: C-FIND identifiers describe query
  * results, not the host that sent them.
  */
-import type { ConnectionInfo, Direction, EventBase } from '../../protocols/common/analyzer.js';
+import type { ConnectionInfo, Direction, Endpoint, EventBase } from '../../protocols/common/analyzer.js';
 import type { DicomEvent } from '../../protocols/dicom/events.js';
+import { EventHosts } from './event-hosts.js';
 import type { Inventory, ObservationSource } from './inventory.js';
 
 export interface DicomObserverStats {
@@ -22,65 +23,60 @@ export interface DicomObserverStats {
 
 export class DicomObserver {
   readonly stats: DicomObserverStats = { events: 0, equipmentCredited: 0, equipmentIgnored: 0, anomalies: {} };
+  /** The sender and receiver of the event being observed. */
+  private readonly hosts: EventHosts;
 
-  constructor(private readonly inventory: Inventory) {}
+  constructor(private readonly inventory: Inventory) {
+    this.hosts = new EventHosts(inventory, 'dicom');
+  }
 
   /** Feed one event from the DICOM analyzer of `conn`. */
   observe(conn: ConnectionInfo, event: EventBase): void {
     const e = event as DicomEvent;
     this.stats.events++;
+    if (e.type === 'anomaly') {
+      this.stats.anomalies[e.kind] = (this.stats.anomalies[e.kind] ?? 0) + 1;
+      return;
+    }
     const dir: Direction = e.dir;
-    const from = dir === 'orig' ? conn.orig : conn.resp;
-    const to = dir === 'orig' ? conn.resp : conn.orig;
-    const src = (field: string, confidence: ObservationSource['confidence'] = 'high'): ObservationSource => ({
-      protocol: 'dicom',
-      field,
-      flow: conn.id,
-      ts: e.ts,
-      confidence,
-    });
-    const inv = this.inventory;
-    const self = (attribute: string, value: string | null | undefined, field: string, c: ObservationSource['confidence'] = 'high'): void => {
-      if (value) inv.observe(from.ip, from.mac, attribute, value, src(field, c));
-    };
-    const other = (attribute: string, value: string | null | undefined, field: string, c: ObservationSource['confidence']): void => {
-      if (value) inv.observe(to.ip, to.mac, attribute, value, src(field, c));
-    };
+    const from: Endpoint = dir === 'orig' ? conn.orig : conn.resp;
+    const to: Endpoint = dir === 'orig' ? conn.resp : conn.orig;
+    const hosts = this.hosts;
+    hosts.begin(from, to, conn.id, e.ts);
 
     switch (e.type) {
       case 'dicom.associate-rq': {
-        inv.peer(from.ip, from.mac, to.ip, e.ts);
-        inv.peer(to.ip, to.mac, from.ip, e.ts);
-        self('role', 'dicom-scu', 'A-ASSOCIATE-RQ sent');
-        other('role', 'dicom-scp', 'A-ASSOCIATE-RQ received', 'medium');
-        self('aeTitle', e.callingAeTitle, 'A-ASSOCIATE-RQ calling AE title');
+        hosts.peers();
+        hosts.self('role', 'dicom-scu', 'A-ASSOCIATE-RQ sent');
+        hosts.other('role', 'dicom-scp', 'A-ASSOCIATE-RQ received', 'medium');
+        hosts.self('aeTitle', e.callingAeTitle, 'A-ASSOCIATE-RQ calling AE title');
         // The called AE title is only what the requester believes the other side
         // is called (a wrong one gets an A-ASSOCIATE-RJ): it is credited when the
         // acceptor echoes it in its A-ASSOCIATE-AC.
-        self('implementationClassUid', e.userInfo?.implementationClassUid, 'A-ASSOCIATE-RQ implementation class UID (0x52)');
-        self('implementationVersionName', e.userInfo?.implementationVersionName, 'A-ASSOCIATE-RQ implementation version name (0x55)');
-        for (const pc of e.presentationContexts) self('sopClass', pc.abstractSyntax, 'A-ASSOCIATE-RQ presentation context abstract syntax', 'medium');
-        if (e.userInfo?.userIdentity) self('userIdentityType', e.userInfo.userIdentity.typeName, 'A-ASSOCIATE-RQ user identity (0x58) type');
+        hosts.self('implementationClassUid', e.userInfo?.implementationClassUid, 'A-ASSOCIATE-RQ implementation class UID (0x52)');
+        hosts.self('implementationVersionName', e.userInfo?.implementationVersionName, 'A-ASSOCIATE-RQ implementation version name (0x55)');
+        for (const pc of e.presentationContexts) hosts.self('sopClass', pc.abstractSyntax, 'A-ASSOCIATE-RQ presentation context abstract syntax', 'medium');
+        if (e.userInfo?.userIdentity) hosts.self('userIdentityType', e.userInfo.userIdentity.typeName, 'A-ASSOCIATE-RQ user identity (0x58) type');
         break;
       }
       case 'dicom.associate-ac': {
-        self('role', 'dicom-scp', 'A-ASSOCIATE-AC sent');
-        self('aeTitle', e.calledAeTitle, 'A-ASSOCIATE-AC called AE title (acceptor)');
-        self('implementationClassUid', e.userInfo?.implementationClassUid, 'A-ASSOCIATE-AC implementation class UID (0x52)');
-        self('implementationVersionName', e.userInfo?.implementationVersionName, 'A-ASSOCIATE-AC implementation version name (0x55)');
+        hosts.self('role', 'dicom-scp', 'A-ASSOCIATE-AC sent');
+        hosts.self('aeTitle', e.calledAeTitle, 'A-ASSOCIATE-AC called AE title (acceptor)');
+        hosts.self('implementationClassUid', e.userInfo?.implementationClassUid, 'A-ASSOCIATE-AC implementation class UID (0x52)');
+        hosts.self('implementationVersionName', e.userInfo?.implementationVersionName, 'A-ASSOCIATE-AC implementation version name (0x55)');
         for (const pc of e.presentationContexts) {
           if (pc.result !== 0) continue;
-          self('transferSyntax', pc.transferSyntax, 'A-ASSOCIATE-AC accepted transfer syntax');
+          hosts.self('transferSyntax', pc.transferSyntax, 'A-ASSOCIATE-AC accepted transfer syntax');
         }
         break;
       }
       case 'dicom.associate-rj':
-        self('role', 'dicom-scp', 'A-ASSOCIATE-RJ sent');
-        self('associationRejected', `${e.resultName}: ${e.reasonName}`, 'A-ASSOCIATE-RJ result/source/reason', 'medium');
+        hosts.self('role', 'dicom-scp', 'A-ASSOCIATE-RJ sent');
+        hosts.self('associationRejected', `${e.resultName}: ${e.reasonName}`, 'A-ASSOCIATE-RJ result/source/reason', 'medium');
         break;
       case 'dicom.dimse': {
-        self('dimseSent', e.name, 'DIMSE command field (0000,0100)', 'medium');
-        if (e.name === 'C-STORE-RQ' && e.sopClassUid) self('sopClass', e.sopClassUid, 'C-STORE-RQ affected SOP class (0000,0002)');
+        hosts.self('dimseSent', e.name, 'DIMSE command field (0000,0100)', 'medium');
+        if (e.name === 'C-STORE-RQ' && e.sopClassUid) hosts.self('sopClass', e.sopClassUid, 'C-STORE-RQ affected SOP class (0000,0002)');
         break;
       }
       case 'dicom.equipment': {
@@ -95,9 +91,9 @@ export class DicomObserver {
         if (e.patientModulePresent) {
           // We could read this dataset, so the association was not encrypted:
           // patient data crossed the network in clear (the values were never read).
-          self('dicomPatientDataCleartext', `to ${to.ip}`, 'patient module (group 0010) present in a dataset on an unencrypted association', 'high');
+          hosts.self('dicomPatientDataCleartext', `to ${to.ip}`, 'patient module (group 0010) present in a dataset on an unencrypted association', 'high');
         }
-        inv.equipment(
+        this.inventory.equipment(
           from.ip,
           from.mac,
           {
@@ -111,13 +107,16 @@ export class DicomObserver {
             deviceUid: e.deviceUid ?? null,
             udi: e.udi[0] ?? null,
           },
-          src(cmd === null ? 'in a dataset (command not seen)' : 'in a C-STORE-RQ dataset', cmd === null ? 'medium' : 'high'),
+          {
+            protocol: 'dicom',
+            field: cmd === null ? 'in a dataset (command not seen)' : 'in a C-STORE-RQ dataset',
+            flow: conn.id,
+            ts: e.ts,
+            confidence: cmd === null ? 'medium' : 'high',
+          } satisfies ObservationSource,
         );
         break;
       }
-      case 'anomaly':
-        this.stats.anomalies[e.kind] = (this.stats.anomalies[e.kind] ?? 0) + 1;
-        break;
       default:
         break;
     }

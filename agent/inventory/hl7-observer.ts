@@ -10,6 +10,8 @@
  */
 import type { ConnectionInfo, EventBase } from '../../protocols/common/analyzer.js';
 import type { Hl7Event, Hl7HierarchicDesignator } from '../../protocols/hl7/events.js';
+import { Derived } from './derived-text.js';
+import { EventHosts } from './event-hosts.js';
 import { equipmentId, type Inventory, type ObservationSource } from './inventory.js';
 
 export interface Hl7ObserverStats {
@@ -42,6 +44,15 @@ export function mdcDeviceClass(code: string): string | null {
 
 const EUI64 = /^[0-9A-F]{16}$/;
 
+/** An equipment id as compared with EUI-64s: separators dropped, upper case (an id already so, the common case, is not copied). */
+function normalizedId(id: string): string {
+  for (let k = 0; k < id.length; k++) {
+    const c = id.charCodeAt(k);
+    if (c === 0x2d || c === 0x3a || (c >= 0x61 && c <= 0x7a) || c >= 0x80) return id.replace(/[-:]/g, '').toUpperCase();
+  }
+  return id;
+}
+
 /** Text of an HD: its namespace id, else its universal id. */
 function hdText(hd: Hl7HierarchicDesignator | null): string | null {
   if (!hd) return null;
@@ -58,8 +69,23 @@ function hdEui64(hd: Hl7HierarchicDesignator | null): string | null {
 export class Hl7Observer {
   readonly stats: Hl7ObserverStats = { messages: 0, acks: 0, gatewayDevices: 0, anomalies: {} };
   private readonly gatewayDevices = new Set<string>();
+  /** The sender and receiver of the message being observed. */
+  private readonly hosts: EventHosts;
+  private readonly ackSentField = new Derived((code) => `MSA-1 acknowledgement (${code}) sent`);
+  private readonly cleartextValue = new Derived((ip) => `to ${ip}`);
+  private readonly mdcClass = new Derived(mdcDeviceClass);
+  private readonly mdcClassField = new Derived((code) => `IEEE 11073 ${code}`);
+  private readonly sourceFields = new Derived((source) => ({
+    equipmentId: `${source} equipment instance identifier`,
+    eui64: `${source} equipment instance identifier (EUI-64)`,
+    namespace: `${source} namespace id`,
+    deviceCode: `OBX-3 device code on ${source}`,
+    reportedBy: new Derived((ip) => `reported in ${source} by ${ip}`),
+  }));
 
-  constructor(private readonly inventory: Inventory) {}
+  constructor(private readonly inventory: Inventory) {
+    this.hosts = new EventHosts(inventory, 'hl7');
+  }
 
   /** Feed one event from the HL7 analyzer of `conn`. */
   observe(conn: ConnectionInfo, event: EventBase): void {
@@ -78,19 +104,14 @@ export class Hl7Observer {
       ts: e.ts,
       confidence,
     });
-    const self = (attribute: string, value: string | null | undefined, field: string, c: ObservationSource['confidence'] = 'high'): void => {
-      if (value) inv.observe(from.ip, from.mac, attribute, value, src(field, c));
-    };
-    const other = (attribute: string, value: string | null | undefined, field: string, c: ObservationSource['confidence']): void => {
-      if (value) inv.observe(to.ip, to.mac, attribute, value, src(field, c));
-    };
-    inv.peer(from.ip, from.mac, to.ip, e.ts);
-    inv.peer(to.ip, to.mac, from.ip, e.ts);
+    const hosts = this.hosts;
+    hosts.begin(from, to, conn.id, e.ts);
+    hosts.peers();
 
     if (e.type === 'hl7.batch') {
-      self('role', 'hl7-sender', `${e.header} batch header sent`);
-      self('hl7SendingApplication', hdText(e.sendingApplication), `${e.header}-3 sending application`);
-      self('hl7SendingFacility', hdText(e.sendingFacility), `${e.header}-4 sending facility`);
+      hosts.self('role', 'hl7-sender', `${e.header} batch header sent`);
+      hosts.self('hl7SendingApplication', hdText(e.sendingApplication), `${e.header}-3 sending application`);
+      hosts.self('hl7SendingFacility', hdText(e.sendingFacility), `${e.header}-4 sending facility`);
       return;
     }
 
@@ -98,48 +119,49 @@ export class Hl7Observer {
     if (isAck) {
       // MSA marks the receiver of an acknowledged message.
       this.stats.acks++;
-      self('role', 'hl7-receiver', `MSA-1 acknowledgement (${e.ackCode}) sent`);
-      other('role', 'hl7-sender', 'MSA-1 acknowledgement received', 'high');
+      hosts.self('role', 'hl7-receiver', this.ackSentField.get(e.ackCode!));
+      hosts.other('role', 'hl7-sender', 'MSA-1 acknowledgement received', 'high');
     } else {
       this.stats.messages++;
-      self('role', 'hl7-sender', 'MSH message sent');
-      other('role', 'hl7-receiver', 'MSH message received', 'medium');
-      self('hl7SentTo', to.ip, 'MLLP peer of messages sent', 'medium');
-      other('hl7ReceivedFrom', from.ip, 'MLLP peer of messages received', 'medium');
-      if (e.messageType) other('hl7MessageTypeReceived', e.messageType, 'MSH-9 of messages received', 'medium');
+      hosts.self('role', 'hl7-sender', 'MSH message sent');
+      hosts.other('role', 'hl7-receiver', 'MSH message received', 'medium');
+      hosts.self('hl7SentTo', to.ip, 'MLLP peer of messages sent', 'medium');
+      hosts.other('hl7ReceivedFrom', from.ip, 'MLLP peer of messages received', 'medium');
+      if (e.messageType) hosts.other('hl7MessageTypeReceived', e.messageType, 'MSH-9 of messages received', 'medium');
     }
     if (e.patientDataPresent) {
       // MLLP we can parse is cleartext: the patient segments crossed the network unencrypted.
-      self('hl7PatientDataCleartext', `to ${to.ip}`, 'patient segments (PID/PV1/...) present in a message sent over plain MLLP', 'high');
+      hosts.self('hl7PatientDataCleartext', this.cleartextValue.get(to.ip), 'patient segments (PID/PV1/...) present in a message sent over plain MLLP', 'high');
     }
-    self('hl7SendingApplication', hdText(e.sendingApplication), 'MSH-3 sending application');
-    self('hl7SendingFacility', hdText(e.sendingFacility), 'MSH-4 sending facility');
-    other('hl7ReceivingApplication', hdText(e.receivingApplication), 'MSH-5 receiving application', 'medium');
-    self('hl7Version', e.version, 'MSH-12 version id');
-    self('hl7MessageType', e.messageType, 'MSH-9 message type');
-    for (const p of e.profileIds) self('hl7Profile', p, 'MSH-21 message profile identifier');
+    hosts.self('hl7SendingApplication', hdText(e.sendingApplication), 'MSH-3 sending application');
+    hosts.self('hl7SendingFacility', hdText(e.sendingFacility), 'MSH-4 sending facility');
+    hosts.other('hl7ReceivingApplication', hdText(e.receivingApplication), 'MSH-5 receiving application', 'medium');
+    hosts.self('hl7Version', e.version, 'MSH-12 version id');
+    hosts.self('hl7MessageType', e.messageType, 'MSH-9 message type');
+    for (const p of e.profileIds) hosts.self('hl7Profile', p, 'MSH-21 message profile identifier');
     for (const sft of e.software) {
-      self('softwareVendor', sft.vendorOrganization, 'SFT-1 software vendor organization');
-      self('softwareProduct', sft.productName, 'SFT-3 software product name');
-      self('softwareVersion', sft.version, 'SFT-2 software certified version or release number');
-      self('softwareBinaryId', sft.binaryId, 'SFT-4 software binary id');
+      hosts.self('softwareVendor', sft.vendorOrganization, 'SFT-1 software vendor organization');
+      hosts.self('softwareProduct', sft.productName, 'SFT-3 software product name');
+      hosts.self('softwareVersion', sft.version, 'SFT-2 software certified version or release number');
+      hosts.self('softwareBinaryId', sft.binaryId, 'SFT-4 software binary id');
     }
     // The sender's own EUI-64 (the device observation reporter in IHE PCD-01).
     const ownEui = hdEui64(e.sendingApplication);
-    if (ownEui) self('equipmentId', ownEui, 'MSH-3 universal id (EUI-64)');
+    if (ownEui) hosts.self('equipmentId', ownEui, 'MSH-3 universal id (EUI-64)');
 
     let reported = 0;
     for (const eq of e.equipment) {
-      const id = eq.id.replace(/[-:]/g, '').toUpperCase();
+      const id = normalizedId(eq.id);
       const isEui = eq.idType?.toUpperCase() === 'EUI-64' || EUI64.test(id);
+      const fields = this.sourceFields.get(eq.source);
       if (!isEui || !EUI64.test(id)) {
-        self('reportedEquipmentId', eq.namespace ? `${eq.id} (${eq.namespace})` : eq.id, `${eq.source} equipment instance identifier`, 'medium');
+        hosts.self('reportedEquipmentId', eq.namespace ? `${eq.id} (${eq.namespace})` : eq.id, fields.equipmentId, 'medium');
         continue;
       }
       // The MDC mnemonic (MDC_DEV_...) when the message gives one, else the numeric code.
       const mdc = eq.mdcText || eq.mdcCode;
       if (id === ownEui) {
-        if (mdc) self('mdcCode', mdc, `OBX-3 device code on ${eq.source}`);
+        if (mdc) hosts.self('mdcCode', mdc, fields.deviceCode);
         continue;
       }
       reported++;
@@ -149,24 +171,24 @@ export class Hl7Observer {
         this.stats.gatewayDevices++;
       }
       const s = (field: string, c: ObservationSource['confidence'] = 'high'): ObservationSource => src(field, c);
-      inv.observeDevice(dev, 'equipmentId', id, s(`${eq.source} equipment instance identifier (EUI-64)`), from.ip);
-      inv.observeDevice(dev, 'role', 'hl7-reported-device', s(`reported in ${eq.source} by ${from.ip}`), from.ip);
-      if (eq.namespace) inv.observeDevice(dev, 'hl7EquipmentNamespace', eq.namespace, s(`${eq.source} namespace id`, 'medium'), from.ip);
+      inv.observeDevice(dev, 'equipmentId', id, s(fields.eui64), from.ip);
+      inv.observeDevice(dev, 'role', 'hl7-reported-device', s(fields.reportedBy.get(from.ip)), from.ip);
+      if (eq.namespace) inv.observeDevice(dev, 'hl7EquipmentNamespace', eq.namespace, s(fields.namespace, 'medium'), from.ip);
       if (mdc) {
-        inv.observeDevice(dev, 'mdcCode', mdc, s(`OBX-3 device code on ${eq.source}`), from.ip);
-        const cls = mdcDeviceClass(mdc);
-        if (cls) inv.observeDevice(dev, 'deviceClass', cls, s(`IEEE 11073 ${mdc}`, 'medium'), from.ip);
+        inv.observeDevice(dev, 'mdcCode', mdc, s(fields.deviceCode), from.ip);
+        const cls = this.mdcClass.get(mdc);
+        if (cls) inv.observeDevice(dev, 'deviceClass', cls, s(this.mdcClassField.get(mdc), 'medium'), from.ip);
       }
       if (eq.udi) inv.observeDevice(dev, 'udi', eq.udi, s('PRT-16 UDI'), from.ip);
       if (eq.serialNumber) inv.observeDevice(dev, 'serialNumber', eq.serialNumber, s('PRT-20 device serial number'), from.ip);
     }
-    if (reported > 0) self('role', 'hl7-gateway', `reports ${reported} device(s) by EUI-64 in OBX-18/PRT-10`);
-    const tied = new Set(e.equipment.flatMap((eq) => [eq.mdcText, eq.mdcCode]).filter(Boolean));
+    if (reported > 0) hosts.self('role', 'hl7-gateway', `reports ${reported} device(s) by EUI-64 in OBX-18/PRT-10`);
     for (const code of e.deviceTypeCodes) {
-      if (tied.has(code)) continue; // describes a device named in OBX-18, not the sender
-      self('mdcCode', code, 'OBX-3 device type code', 'medium');
-      const cls = mdcDeviceClass(code);
-      if (cls && reported === 0) self('deviceClass', cls, `IEEE 11073 ${code}`, 'medium');
+      // describes a device named in OBX-18, not the sender
+      if (e.equipment.some((eq) => (eq.mdcText || null) === code || (eq.mdcCode || null) === code)) continue;
+      hosts.self('mdcCode', code, 'OBX-3 device type code', 'medium');
+      const cls = this.mdcClass.get(code);
+      if (cls && reported === 0) hosts.self('deviceClass', cls, this.mdcClassField.get(code), 'medium');
     }
   }
 }

@@ -48,11 +48,20 @@ interface EquipmentEntry {
   lastTs: number;
 }
 
+/** How many observations came from one MAC (a box, so a repeat is counted without a map write). */
+interface MacCount {
+  mac: string;
+  count: number;
+}
+
 /** Everything known about one key (an IP, a MAC from DHCP, or an equipment id). */
 interface Host {
   id: string;
   ip: string | null;
-  macs: Map<string, number>;
+  /** Observations per source MAC, in the order the MACs were first seen. */
+  macs: Map<string, MacCount>;
+  /** The box last counted into: almost every observation of a host comes from the same MAC. */
+  lastMacCount: MacCount | null;
   /** Distinct observations (attribute, value, field), in the order first seen. */
   evidence: EvidenceEntry[];
   /**
@@ -64,11 +73,16 @@ interface Host {
   /** The MAC last recorded for this host, to skip re-recording it on every observation. */
   lastMac: string | null;
   equipment: Map<string, EquipmentEntry>;
-  peers: Set<string>; // device ids
-  gateways: Set<string>; // device ids
+  /** Addresses of IP peers (their device ids, `ipId`, are made at report time). */
+  peerIps: Set<string>;
+  /** Addresses of the gateways that reported this device. */
+  gatewayIps: Set<string>;
   firstTs: number;
   lastTs: number;
 }
+
+/** A host as `Inventory.hostRef` returns it: opaque, only passed back to `note`/`notePeer`. */
+export type HostRef = Host;
 
 export interface InventoryOptions {
   /** Hard cap on devices tracked; beyond it new ones are counted and dropped. */
@@ -98,6 +112,8 @@ export class Inventory {
   private readonly ipsByMac = new Map<string, Set<string>>();
   /** IP hosts by their address text (the `ip:` id without building it per observation). */
   private readonly hostsByIp = new Map<string, Host>();
+  /** `mac:` hosts by their MAC text, the same way. */
+  private readonly hostsByMac = new Map<string, Host>();
   /** DHCP bindings: MAC → IP → last time the server confirmed it. */
   private readonly dhcpBindings = new Map<string, Map<string, number>>();
   readonly stats = { devicesDropped: 0, evidenceDropped: 0 };
@@ -125,9 +141,10 @@ export class Inventory {
         evidence: [],
         evidenceIndex: new Map(),
         lastMac: null,
+        lastMacCount: null,
         equipment: new Map(),
-        peers: new Set(),
-        gateways: new Set(),
+        peerIps: new Set(),
+        gatewayIps: new Set(),
         firstTs: ts,
         lastTs: ts,
       };
@@ -139,6 +156,17 @@ export class Inventory {
   }
 
   private host(ip: string, mac: string | null, ts: number): Host | null {
+    const h = this.hostRef(ip, ts);
+    if (h !== null && mac) this.sawMac(h, ip, mac);
+    return h;
+  }
+
+  /**
+   * The IP host at `ip` (created if new), its first/last seen stretched to
+   * `ts`; null when the device cap is hit (counted). An observer resolves a
+   * host once per event and passes it to `note()` for each observation.
+   */
+  hostRef(ip: string, ts: number): HostRef | null {
     let h: Host | null | undefined = this.hostsByIp.get(ip);
     if (h === undefined) {
       h = this.get(ipId(ip), ip, ts);
@@ -148,29 +176,80 @@ export class Inventory {
       if (ts < h.firstTs) h.firstTs = ts;
       if (ts > h.lastTs) h.lastTs = ts;
     }
-    if (mac) {
-      h.macs.set(mac, (h.macs.get(mac) ?? 0) + 1);
-      if (h.lastMac !== mac) {
-        h.lastMac = mac;
-        let ips = this.ipsByMac.get(mac);
-        if (!ips) this.ipsByMac.set(mac, (ips = new Set()));
-        if (ips.size < 64) ips.add(ip);
-      }
-    }
     return h;
   }
 
-  private add(h: Host, attribute: string, value: string, src: ObservationSource): void {
+  /** `get(macId(mac), null, ts)`, found by the MAC text itself. */
+  private macHost(mac: string, ts: number): Host | null {
+    const h = this.hostsByMac.get(mac);
+    if (h === undefined) {
+      const created = this.get(macId(mac), null, ts);
+      if (created !== null) this.hostsByMac.set(mac, created);
+      return created;
+    }
+    if (ts < h.firstTs) h.firstTs = ts;
+    if (ts > h.lastTs) h.lastTs = ts;
+    return h;
+  }
+
+  /** One observation of host `h` (at `ip`) came from `mac`. */
+  private sawMac(h: Host, ip: string, mac: string): void {
+    countMac(h, mac, 1);
+    if (h.lastMac !== mac) {
+      h.lastMac = mac;
+      let ips = this.ipsByMac.get(mac);
+      if (!ips) this.ipsByMac.set(mac, (ips = new Set()));
+      if (ips.size < 64) ips.add(ip);
+    }
+  }
+
+  /**
+   * `observe()` on a host from `hostRef(ip, ts)`, the source given field by
+   * field: the same bookkeeping, without resolving the host again or
+   * allocating a source object per observation.
+   */
+  note(
+    h: HostRef,
+    ip: string,
+    mac: string | null,
+    attribute: string,
+    value: string,
+    protocol: string,
+    field: string,
+    flow: string,
+    ts: number,
+    confidence: Evidence['confidence'],
+  ): void {
+    if (mac) this.sawMac(h, ip, mac);
+    this.add(h, attribute, value, protocol, field, flow, ts, confidence);
+  }
+
+  /** `peer()` on a host from `hostRef(ip, ts)`. */
+  notePeer(h: HostRef, ip: string, mac: string | null, peerIp: string): void {
+    if (mac) this.sawMac(h, ip, mac);
+    h.peerIps.add(peerIp);
+  }
+
+  private add(
+    h: Host,
+    attribute: string,
+    value: string,
+    protocol: string,
+    field: string,
+    flow: string,
+    ts: number,
+    confidence: Evidence['confidence'],
+  ): void {
     if (value === '') return;
     let byValue = h.evidenceIndex.get(attribute);
     if (byValue === undefined) h.evidenceIndex.set(attribute, (byValue = new Map()));
     let byField = byValue.get(value);
     if (byField === undefined) byValue.set(value, (byField = new Map()));
-    const entry = byField.get(src.field);
+    const entry = byField.get(field);
     if (entry) {
       entry.ev.count++;
-      if (src.ts < entry.firstTs) entry.firstTs = src.ts;
-      if (src.ts > entry.lastTs) entry.lastTs = src.ts;
+      if (ts < entry.firstTs) entry.firstTs = ts;
+      if (ts > entry.lastTs) entry.lastTs = ts;
       return;
     }
     if (h.evidence.length >= this.opts.maxEvidencePerDevice) {
@@ -181,25 +260,25 @@ export class Inventory {
       ev: {
         attribute,
         value,
-        protocol: src.protocol,
-        field: src.field,
-        flow: src.flow,
+        protocol,
+        field,
+        flow,
         firstSeen: '',
         lastSeen: '',
         count: 1,
-        confidence: src.confidence,
+        confidence,
       },
-      firstTs: src.ts,
-      lastTs: src.ts,
+      firstTs: ts,
+      lastTs: ts,
     };
-    byField.set(src.field, added);
+    byField.set(field, added);
     h.evidence.push(added);
   }
 
   /** Record that the host at `ip` showed `attribute = value`, with where it was seen. */
   observe(ip: string, mac: string | null, attribute: string, value: string, src: ObservationSource): void {
     const h = this.host(ip, mac, src.ts);
-    if (h) this.add(h, attribute, value, src);
+    if (h) this.add(h, attribute, value, src.protocol, src.field, src.flow, src.ts, src.confidence);
   }
 
   /**
@@ -210,16 +289,16 @@ export class Inventory {
   observeDevice(id: string, attribute: string, value: string, src: ObservationSource, gatewayIp?: string): void {
     const h = this.get(id, null, src.ts);
     if (!h) return;
-    if (gatewayIp) h.gateways.add(ipId(gatewayIp));
-    this.add(h, attribute, value, src);
+    if (gatewayIp) h.gatewayIps.add(gatewayIp);
+    this.add(h, attribute, value, src.protocol, src.field, src.flow, src.ts, src.confidence);
   }
 
   /** Record an attribute of the device with this MAC (DHCP: the client may have no IP yet). */
   observeMac(mac: string, attribute: string, value: string, src: ObservationSource): void {
-    const h = this.get(macId(mac), null, src.ts);
+    const h = this.macHost(mac, src.ts);
     if (!h) return;
-    h.macs.set(mac, (h.macs.get(mac) ?? 0) + 1);
-    this.add(h, attribute, value, src);
+    countMac(h, mac, 1);
+    this.add(h, attribute, value, src.protocol, src.field, src.flow, src.ts, src.confidence);
   }
 
   /** A DHCP server confirmed (ACK) that `mac` holds `ip` at `ts`. */
@@ -227,13 +306,14 @@ export class Inventory {
     let b = this.dhcpBindings.get(mac);
     if (!b) this.dhcpBindings.set(mac, (b = new Map()));
     if (b.size < 64 || b.has(ip)) b.set(ip, Math.max(ts, b.get(ip) ?? 0));
-    this.get(macId(mac), null, ts)?.macs.set(mac, 1);
+    const h = this.macHost(mac, ts);
+    if (h) countMac(h, mac, 0).count = 1;
   }
 
   /** Record that `ip` talked to `peerIp` over a protocol (both become known hosts). */
   peer(ip: string, mac: string | null, peerIp: string, ts: number): void {
     const h = this.host(ip, mac, ts);
-    if (h) h.peers.add(ipId(peerIp));
+    if (h) h.peerIps.add(peerIp);
   }
 
   /**
@@ -248,7 +328,7 @@ export class Inventory {
     if (key === '') {
       // Nothing says which machine this is, but the modality still says what
       // kind of data the host produces.
-      if (identity.modality) this.add(h, 'modality', identity.modality, { ...src, field: `(0008,0060) Modality ${src.field}` });
+      if (identity.modality) this.add(h, 'modality', identity.modality, src.protocol, `(0008,0060) Modality ${src.field}`, src.flow, src.ts, src.confidence);
       return;
     }
     const e = h.equipment.get(key);
@@ -425,8 +505,14 @@ export class Inventory {
     const peers = new Set<string>();
     const gateways = new Set<string>();
     for (const h of members) {
-      for (const p of h.peers) peers.add(rename.get(p) ?? p);
-      for (const p of h.gateways) gateways.add(rename.get(p) ?? p);
+      for (const ip of h.peerIps) {
+        const p = ipId(ip);
+        peers.add(rename.get(p) ?? p);
+      }
+      for (const ip of h.gatewayIps) {
+        const p = ipId(ip);
+        gateways.add(rename.get(p) ?? p);
+      }
     }
     peers.delete(g.id);
 
@@ -500,7 +586,7 @@ export class Inventory {
   private deviceMac(h: Host): string | null {
     let best: string | null = null;
     let bestCount = -1;
-    for (const [mac, count] of h.macs) {
+    for (const [mac, { count }] of h.macs) {
       const ips = this.ipsByMac.get(mac);
       // DHCP-bound addresses of one MAC are one device moving, not a router.
       const bound = this.dhcpBindings.get(mac)?.size ?? 0;
@@ -512,6 +598,18 @@ export class Inventory {
     }
     return best;
   }
+}
+
+/** Add `n` to the observations `h` had from `mac`; returns the count's box. */
+function countMac(h: Host, mac: string, n: number): MacCount {
+  let box = h.lastMacCount;
+  if (box === null || box.mac !== mac) {
+    box = h.macs.get(mac) ?? null;
+    if (box === null) h.macs.set(mac, (box = { mac, count: 0 }));
+    h.lastMacCount = box;
+  }
+  box.count += n;
+  return box;
 }
 
 /**

@@ -46,6 +46,13 @@ interface Container {
 
 const MAX_DEPTH = 32;
 
+/** A VR's two bytes as one number (first byte high), so a header's VR is looked up without making a string. */
+const vrCode = (vr: string): number => (vr.charCodeAt(0) << 8) | vr.charCodeAt(1);
+const ALL_VR_CODES: ReadonlySet<number> = new Set([...DICOM_ALL_VRS].map(vrCode));
+const LONG_VR_CODES: ReadonlySet<number> = new Set([...DICOM_LONG_VRS].map(vrCode));
+/** PS3.5 §6.2.2: the VR whose undefined-length content is implicit VR. */
+const VR_UN = vrCode('UN');
+
 /** Incremental prefix walker for one dataset. Feed bytes with `write`; read `prefix()` when done. */
 export class DatasetPrefixWalker {
   /** True once nothing more is needed (stop tag passed, or malformed). */
@@ -87,7 +94,9 @@ export class DatasetPrefixWalker {
         continue;
       }
       const n = Math.min(this.hdrNeed - this.hdrHave, b.length - i);
-      b.copy(this.hdr, this.hdrHave, i, i + n);
+      // at most 12 bytes: a loop is cheaper than Buffer#copy's checks
+      const h = this.hdr;
+      for (let k = 0; k < n; k++) h[this.hdrHave + k] = b[i + k]!;
       this.hdrHave += n;
       i += n;
       this.pos += n;
@@ -106,7 +115,9 @@ export class DatasetPrefixWalker {
   }
 
   private onHeader(): void {
-    const top = this.stack[this.stack.length - 1];
+    // top level (an empty stack) is the common case; stack[-1] would be a slow keyed miss
+    const depth = this.stack.length;
+    const top = depth > 0 ? this.stack[depth - 1] : undefined;
     const implicit = top ? top.implicit : !this.opts.explicit;
     const be = this.opts.bigEndian && !implicit;
     const h = this.hdr;
@@ -137,13 +148,13 @@ export class DatasetPrefixWalker {
 
     let len: number;
     let hdrSize = 8;
-    let vr = '';
+    let vr = -1;
     if (implicit) {
       len = h.readUInt32LE(4);
     } else {
-      vr = String.fromCharCode(h[4]!, h[5]!);
-      if (!DICOM_ALL_VRS.has(vr)) return this.malformed(`invalid VR bytes 0x${h[4]!.toString(16)}${h[5]!.toString(16)}`);
-      if (DICOM_LONG_VRS.has(vr)) {
+      vr = (h[4]! << 8) | h[5]!;
+      if (!ALL_VR_CODES.has(vr)) return this.malformed(`invalid VR bytes 0x${h[4]!.toString(16)}${h[5]!.toString(16)}`);
+      if (LONG_VR_CODES.has(vr)) {
         if (this.hdrNeed === 8) {
           this.hdrNeed = 12; // PS3.5 Table 7.1-1: 2 reserved bytes and a 4-byte length follow
           return;
@@ -163,7 +174,7 @@ export class DatasetPrefixWalker {
       return;
     }
     const undefinedLength = len === DICOM_UNDEFINED_LENGTH;
-    const childImplicit = implicit || vr === 'UN';
+    const childImplicit = implicit || vr === VR_UN;
     if (copying) {
       if (!this.appendHeader(hdrSize)) return;
       this.resetHeader();
@@ -232,7 +243,13 @@ export class DatasetPrefixWalker {
       this.buf.copy(next, 0, 0, this.len);
       this.buf = next;
     }
-    src.copy(this.buf, this.len, off, off + n);
+    if (n <= 32) {
+      // headers and short values: a loop is cheaper than Buffer#copy's checks
+      const dst = this.buf;
+      for (let k = 0; k < n; k++) dst[this.len + k] = src[off + k]!;
+    } else {
+      src.copy(this.buf, this.len, off, off + n);
+    }
     this.len += n;
   }
 

@@ -292,8 +292,16 @@ export function readEquipment(prefix: Buffer, explicit: boolean, bigEndian: bool
   };
 }
 
+/** dicom-parser's element keys ('xggggeeee') of the few tags read, made once each. */
+const TAG_KEYS = new Map<number, string>();
+
 function tagKey(tag: number): string {
-  return 'x' + tag.toString(16).padStart(8, '0');
+  let key = TAG_KEYS.get(tag);
+  if (key === undefined) {
+    key = 'x' + tag.toString(16).padStart(8, '0');
+    if (TAG_KEYS.size < 64) TAG_KEYS.set(tag, key);
+  }
+  return key;
 }
 
 /** PS3.5 §6.4: multiple values are separated by backslash; empty values are dropped. */

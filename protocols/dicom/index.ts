@@ -3,6 +3,7 @@
  * See stream.ts for the analyzer, events.ts for what it emits.
  */
 export { createDicomAnalyzer, type DicomOptions } from './stream.js';
+export { AssociationCache } from './association-cache.js';
 export { dicomProbe, findPduHeader, plausiblePduAt } from './probe.js';
 export type * from './events.js';
 export * from './constants.js';

@@ -35,6 +35,7 @@ import {
   DICOM_RJ_RESULT_NAMES,
   DICOM_RJ_SOURCE_NAMES,
 } from './constants.js';
+import { INTERN_MAX_BYTES, internLatin1 } from '../common/intern.js';
 import type { DicomPresentationContextAc, DicomPresentationContextRq, DicomUserInfo } from './events.js';
 
 /** Stable codes for what can be wrong with a PDU. */
@@ -393,7 +394,13 @@ export function textString(b: Buffer): string {
       break;
     }
   }
-  if (plain) return b.toString('latin1', 0, end).trim().slice(0, DICOM_MAX_EVENT_STRING);
+  if (plain) {
+    // Short values (every AE title, most UIDs) repeat across associations: interned.
+    let start = 0;
+    while (start < end && b[start] === 0x20) start++;
+    if (end - start <= INTERN_MAX_BYTES) return internLatin1(b, start, end);
+    return b.toString('latin1', 0, end).trim().slice(0, DICOM_MAX_EVENT_STRING);
+  }
   let s = '';
   for (let i = 0; i < n; i++) {
     const c = b[i]!;

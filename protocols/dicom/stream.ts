@@ -26,14 +26,13 @@ import {
   DICOM_PDV_HEADER_LENGTH,
   DICOM_UID_NAMES,
 } from './constants.js';
+import { AssociationCache } from './association-cache.js';
 import { EquipmentExtractor, type DatasetLimits, type DatasetResult } from './dataset.js';
 import { parseCommandSet } from './dimse.js';
 import type { DicomEvent, DicomStreamStats } from './events.js';
 import {
   parseAbort,
-  parseAssociateAc,
   parseAssociateRj,
-  parseAssociateRq,
   parsePduHeader,
   parsePdvHeader,
   type PdvHeader,
@@ -54,7 +53,16 @@ export interface DicomOptions {
   maxDeflatedBytes?: number;
   /** Hard cap on inflated bytes of a deflated dataset. Default 4 MiB. */
   maxInflatedBytes?: number;
+  /**
+   * Where parses of A-ASSOCIATE-RQ/-AC bodies are remembered, so that a
+   * byte-identical body (a device's every association) is parsed once.
+   * Default: one bounded cache shared by all connections of the process.
+   */
+  associationCache?: AssociationCache;
 }
+
+/** The default association cache: a memo of pure parses, bounded (see association-cache.ts). */
+const SHARED_ASSOCIATION_CACHE = new AssociationCache();
 
 type Mode = 'hunt' | 'header' | 'body' | 'pdv-header' | 'pdv-data' | 'skip-pdu';
 
@@ -118,6 +126,7 @@ class DicomStream implements StreamAnalyzer {
   private readonly maxPdu: number;
   private readonly maxCommand: number;
   private readonly limits: DatasetLimits;
+  private readonly associations: AssociationCache;
   private readonly dirs: Record<Direction, DirState>;
   /** PS3.8 §9.3.3.2: accepted transfer syntax per presentation context id, from the A-ASSOCIATE-AC. */
   private readonly acceptedTs = new Map<number, string>();
@@ -135,6 +144,7 @@ class DicomStream implements StreamAnalyzer {
       maxDeflatedBytes: opts.maxDeflatedBytes ?? DICOM_DEFAULT_MAX_DEFLATED_BYTES,
       maxInflatedBytes: opts.maxInflatedBytes ?? DICOM_DEFAULT_MAX_INFLATED_BYTES,
     };
+    this.associations = opts.associationCache ?? SHARED_ASSOCIATION_CACHE;
     this.dirs = { orig: newDir(), resp: newDir() };
   }
 
@@ -339,14 +349,14 @@ class DicomStream implements StreamAnalyzer {
     const base = { ts: this.ts, dir, protocol: 'dicom' as const };
     switch (type) {
       case DICOM_PDU_ASSOCIATE_RQ: {
-        const { value, issues } = parseAssociateRq(body);
+        const { value, issues } = this.associations.associateRq(body);
         this.associated = true;
         this.issues(dir, issues);
         this.emit({ type: 'dicom.associate-rq', ...base, ...value });
         break;
       }
       case DICOM_PDU_ASSOCIATE_AC: {
-        const { value, issues } = parseAssociateAc(body);
+        const { value, issues } = this.associations.associateAc(body);
         this.associated = true;
         this.issues(dir, issues);
         this.acceptedTs.clear();

@@ -1,5 +1,34 @@
 import t from 'tap';
-import { lookupVendor, normaliseHardwareAddress } from '../../agent/inventory/mac-vendor.js';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { indexRegistryLines, lookupVendor, normaliseHardwareAddress } from '../../agent/inventory/mac-vendor.js';
+
+t.test('the line index of the registry reads every entry as JSON.parse does', async (t) => {
+  const bytes = readFileSync(createRequire(import.meta.url).resolve('oui-data'));
+  const index = indexRegistryLines(bytes);
+  t.ok(index, 'oui-data is one entry per line');
+  const parsed = JSON.parse(bytes.toString('utf8')) as Record<string, string>;
+  let wrong = 0;
+  for (const [k, v] of Object.entries(parsed)) if (index!.get(k) !== v) wrong++;
+  t.equal(wrong, 0);
+  t.equal(index!.get('ZZZZZZ'), undefined);
+});
+
+t.test('the line index refuses what it can not split by line (the caller then parses whole)', async (t) => {
+  const ok = '{\n "00AA": "A \\"quoted\\" name\\nline 2",\n "00AA": "later wins"\n}\n';
+  t.equal(indexRegistryLines(Buffer.from(ok))!.get('00AA'), 'later wins');
+  t.equal(indexRegistryLines(Buffer.from('{\n "00AA": "x\\"",\n "00BB": "\\u00e9t\\u00e9"\n}'))!.get('00BB'), 'été');
+  for (const bad of [
+    '{"00AA": "x"}',
+    '{\n "00AA": "x", "00BB": "y"\n}',
+    '{\n "00AA": 1\n}',
+    '{\n "00AA": "x"\n',
+    '{\n "00AA": "x\\"\n}',
+    '{\n "00AA": "x"\n}\n{',
+  ]) {
+    t.equal(indexRegistryLines(Buffer.from(bad)), null, bad);
+  }
+});
 
 t.test('MA-L: a medical vendor OUI', async (t) => {
   const v = lookupVendor('00:09:fb:12:34:56');
