@@ -20,20 +20,24 @@
  *   npx tsx bench/collector-load.ts
  *   BENCH_AGENTS=20 BENCH_SECONDS=15 BENCH_WINDOW=512 npx tsx bench/collector-load.ts
  *
- * Measured 2026-11-28 on the 2-vCPU machine while other test suites and
- * benchmarks ran on it (load average 9-13), three runs each, alternated:
- *   this code:            2,454 / 6,613 / 7,822 msg/s; p50 491 / 192 / 171 ms,
- *                         p99 1,448 / 666 / 446 ms; collector 94-150 µs and
- *                         senders 47-123 µs of CPU per message; 0.39 / 0.68 /
- *                         0.67 of the store-only peer (6,226 / 9,743 / 11,627 msg/s).
- *   before (schema v1):   1,069 / 5,728 / 6,569 msg/s; p99 2,928 / 490 / 561 ms;
- *                         collector 116-214 µs, senders 59-148 µs per message.
- * The target is not reached: at ~95-120 µs of collector CPU and ~50-60 µs
- * of sender CPU per message, two idle cores allow ~11-14k msg/s. Where the
- * collector's time goes (profile of a measured run): the COMMIT of each batch
- * 23% (WAL pages, and the automatic checkpoint inside the commit), the
- * store's statements 15% and its JavaScript (JSON.stringify, keys) 10%,
- * WebSocket receive + JSON.parse + schema 24%, GC 10%, acks 4%.
+ * Measured 2026-11-28 on the 2-vCPU machine, quiet, three runs:
+ * 23,273 / 21,386 / 20,693 msg/s (target 20,000); p50 47-55 ms, p99 226 ms;
+ * collector 1.09-1.12 cores (the storing thread, the ingest worker and the
+ * checkpointer), 54-63 us of CPU per message; senders 0.45-0.49 cores,
+ * 24-26 us; 0.95-1.07x of the store-only peer (21.3-21.7k msg/s). Alternated
+ * with BENCH_INGEST=0 (frames checked on the storing thread): 15,077 /
+ * 12,611 msg/s. Under load from other work (load average 5-12): 9-17k.
+ *
+ * What got it there from 9.1-9.5k (quiet, earlier the same day): the store
+ * writes one devices row for a lone agent's refresh that only moved last
+ * seen and counts (evidence rows keep key, flow, first seen and confidence;
+ * schema v3); WAL checkpoints run on a worker thread (they were a third of
+ * the storing thread's time, counting the fsync wait); frames are parsed,
+ * schema-checked and prepared on an ingest worker; several messages travel
+ * in one frame, one per line (collector/protocol.ts); devices and findings
+ * are stored as sent instead of serialised again. Where the storing
+ * thread's time goes now: SQL statements and the COMMIT (~1.2 WAL pages
+ * per message), TLS and WebSocket framing, acks.
  *
  * The senders are this file run with --sender: a small client of
  * collector/protocol.ts of its own (not agent/uplink).
