@@ -20,8 +20,9 @@
  *   npx tsx bench/collector-load.ts
  *   BENCH_AGENTS=20 BENCH_SECONDS=15 BENCH_WINDOW=512 npx tsx bench/collector-load.ts
  *
- * Measured 2026-11-28 on the 2-vCPU machine, quiet, three runs:
- * 23,273 / 21,386 / 20,693 msg/s (target 20,000); p50 47-55 ms, p99 226 ms;
+ * Measured 2026-11-28 on the 2-vCPU machine, quiet, six runs: 23,273 /
+ * 21,386 / 20,693 / 21,580 / 20,202 / 20,305 msg/s (target 20,000: met, by
+ * little); p50 18-56 ms, p99 168-231 ms;
  * collector 1.09-1.12 cores (the storing thread, the ingest worker and the
  * checkpointer), 54-63 us of CPU per message; senders 0.45-0.49 cores,
  * 24-26 us; 0.95-1.07x of the store-only peer (21.3-21.7k msg/s). Alternated
