@@ -25,16 +25,11 @@ export interface IngestResult {
 export class IngestWorker {
   private readonly worker: Worker;
   private failed = false;
-  /** Frames sent and not answered yet. */
-  inFlight = 0;
 
   constructor(onResult: (r: IngestResult) => void, onFailure: (why: string) => void) {
     this.worker = startModuleWorker(import.meta.url, 'ingest-worker');
     this.worker.unref();
-    this.worker.on('message', (r: IngestResult) => {
-      this.inFlight--;
-      onResult(r);
-    });
+    this.worker.on('message', onResult);
     const fail = (why: string) => {
       if (this.failed) return;
       this.failed = true;
@@ -51,7 +46,6 @@ export class IngestWorker {
   /** Sends a copy of `frame` (ws may reuse what it handed over). */
   check(session: number, frame: Buffer, binary: boolean): void {
     const copy = new Uint8Array(frame);
-    this.inFlight++;
     this.worker.postMessage({ session, frame: copy, binary } satisfies IngestRequest, [copy.buffer]);
   }
 

@@ -17,7 +17,8 @@ const SCALARS = ['ip', 'mac', 'macVendor', 'macLocallyAdministered', 'manufactur
 /** Arrays that accumulate across agents (a device has every role any agent saw). */
 const UNIONS = ['ips', 'roles', 'peers', 'gateways'] as const;
 
-function evidenceKey(e: Evidence): string {
+/** The key of an evidence row: attribute, value, protocol, field. */
+export function evidenceKey(e: Evidence): string {
   return `${e.attribute}\u0000${e.value}\u0000${e.protocol}\u0000${e.field}`;
 }
 

@@ -9,7 +9,7 @@
 import type { DeviceRecord, Evidence } from '../rules/inventory.js';
 import type { Finding } from '../rules/types.js';
 import { memberText } from './json-member.js';
-import { searchText, severityRank, vendorText } from './merge.js';
+import { evidenceKey, searchText, severityRank, vendorText } from './merge.js';
 import type { SeqMessage } from './store.js';
 
 export interface PreparedDevice {
@@ -58,11 +58,6 @@ export interface PreparedStats {
 
 export type Prepared = PreparedDevice | PreparedFinding | PreparedClosed | PreparedStats;
 
-/** The key of an evidence row: attribute, value, protocol, field. */
-export function evKey(e: Evidence): string {
-  return `${e.attribute}\u0000${e.value}\u0000${e.protocol}\u0000${e.field}`;
-}
-
 /** What an evidence row holds besides its key: when this changes, the row is rewritten. */
 export function evState(e: Evidence): string {
   return `${e.flow}\u0000${e.firstSeen}\u0000${e.confidence}`;
@@ -75,7 +70,7 @@ export function evState(e: Evidence): string {
  */
 export function evidenceText(evidence: Evidence[]): string {
   let text = '';
-  for (const e of evidence) text += `${evKey(e)}\u0002${evState(e)}\u0001`;
+  for (const e of evidence) text += `${evidenceKey(e)}\u0002${evState(e)}\u0001`;
   return text;
 }
 
@@ -98,17 +93,18 @@ export function prepareFinding(seq: number, f: Finding, json: string | null = nu
  * instead of being serialised again.
  */
 export function prepare(msg: SeqMessage, text?: string): Prepared {
+  const sent = (key: string): string | null => (text === undefined ? null : memberText(text, key));
   switch (msg.type) {
     case 'device': {
       const d = msg.device;
-      const json = (text === undefined ? null : memberText(text, 'device')) ?? JSON.stringify(d);
+      const json = sent('device') ?? JSON.stringify(d);
       return { type: 'device', seq: msg.seq, observedAt: msg.observedAt, id: d.id, json, evidence: evidenceText(d.evidence), ...deviceColumns(d) };
     }
     case 'finding':
-      return prepareFinding(msg.seq, msg.finding, text === undefined ? null : memberText(text, 'finding'));
+      return prepareFinding(msg.seq, msg.finding, sent('finding'));
     case 'finding-closed':
       return { type: 'finding-closed', seq: msg.seq, findingId: msg.findingId, deviceId: msg.deviceId, reason: msg.reason };
     case 'stats':
-      return { type: 'stats', seq: msg.seq, json: (text === undefined ? null : memberText(text, 'stats')) ?? JSON.stringify(msg.stats) };
+      return { type: 'stats', seq: msg.seq, json: sent('stats') ?? JSON.stringify(msg.stats) };
   }
 }

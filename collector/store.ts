@@ -15,12 +15,12 @@
 import Database from 'better-sqlite3';
 import { createHash, randomBytes } from 'node:crypto';
 import { AuscultError } from '../agent/errors.js';
-import type { DeviceRecord, Evidence } from '../rules/inventory.js';
+import type { DeviceRecord } from '../rules/inventory.js';
 import type { Finding } from '../rules/types.js';
 import type { AgentInfo, CollectorDevice, CollectorFinding, DeviceDetail, VersionChange } from './api-types.js';
-import { classifyVersionChange, mergeReports, searchText, SEVERITY_BY_RANK, severityRank, vendorText, type AgentReport } from './merge.js';
+import { classifyVersionChange, evidenceKey, mergeReports, searchText, SEVERITY_BY_RANK, vendorText, type AgentReport } from './merge.js';
 import type { DeviceMessage, FindingClosedMessage, FindingMessage, HelloMessage, StatsMessage } from './protocol.js';
-import { deviceColumns, evKey, prepare, prepareFinding, type Prepared, type PreparedDevice, type PreparedFinding } from './prepare.js';
+import { deviceColumns, prepare, prepareFinding, type Prepared, type PreparedDevice, type PreparedFinding } from './prepare.js';
 import { COLLECTOR_SCHEMA, COLLECTOR_SCHEMA_VERSION, deviceAgentsTable, evidenceTable } from './schema.js';
 
 export type SeqMessage = DeviceMessage | FindingMessage | FindingClosedMessage | StatsMessage;
@@ -210,7 +210,6 @@ export class CollectorStore {
       insertSeq: db.prepare('INSERT OR IGNORE INTO agent_seqs (agent_id, seq) VALUES (?, ?)'),
       deleteSeqsUpTo: db.prepare('DELETE FROM agent_seqs WHERE agent_id = ? AND seq <= ?'),
       reportsOf: db.prepare('SELECT agent_id, json, observed_at FROM device_agents WHERE device_id = ?'),
-      agentsOf: db.prepare('SELECT agent_id FROM device_agents WHERE device_id = ?'),
       fillReportJson: db.prepare('UPDATE device_agents SET json = ?, observed_at = max(observed_at, ?) WHERE device_id = ? AND json IS NULL'),
       // Everything storeDevice needs to know before writing, in one read.
       deviceState: db.prepare(
@@ -450,7 +449,7 @@ export class CollectorStore {
       if (prev && !sameRows) st.deleteEvidenceOf.run(p.id, agentId);
       for (const e of evidence) {
         if (skipUnchanged) {
-          const k = evKey(e);
+          const k = evidenceKey(e);
           if (prev.states.get(k) === cur.states.get(k)) continue;
         }
         st.upsertEvidence.run(p.id, agentId, e.attribute, e.value, e.protocol, e.field, e.flow, e.firstSeen, e.confidence);
