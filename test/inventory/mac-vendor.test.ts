@@ -1,7 +1,7 @@
 import t from 'tap';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { indexRegistryLines, lookupVendor, normaliseHardwareAddress } from '../../agent/inventory/mac-vendor.js';
+import { indexRegistryLines, lookupVendor, normaliseHardwareAddress, sortedRegistryLines } from '../../agent/inventory/mac-vendor.js';
 
 t.test('the line index of the registry reads every entry as JSON.parse does', async (t) => {
   const bytes = readFileSync(createRequire(import.meta.url).resolve('oui-data'));
@@ -12,6 +12,39 @@ t.test('the line index of the registry reads every entry as JSON.parse does', as
   for (const [k, v] of Object.entries(parsed)) if (index!.get(k) !== v) wrong++;
   t.equal(wrong, 0);
   t.equal(index!.get('ZZZZZZ'), undefined);
+});
+
+t.test('the installed registry is searched in place, and every entry reads as JSON.parse does', async (t) => {
+  const bytes = readFileSync(createRequire(import.meta.url).resolve('oui-data'));
+  const search = sortedRegistryLines(bytes);
+  t.ok(search, 'oui-data is one entry per line, sorted by key length then key (else a run indexes it: slower, same answers)');
+  const parsed = JSON.parse(bytes.toString('utf8')) as Record<string, string>;
+  let wrong = 0;
+  for (const [k, v] of Object.entries(parsed)) if (search!.get(k) !== v) wrong++;
+  t.equal(wrong, 0);
+  for (const miss of ['ZZZZZZ', '', 'FFFFFFFFFFFFFF', '000', 'FFFFFF', '8C1F64FFF']) t.equal(search!.get(miss), parsed[miss], miss);
+});
+
+t.test('the in-place search takes only a sorted one-entry-per-line object', async (t) => {
+  const sorted = '{\n "00AA": "a",\n "00AB": "b",\n "00AAA": "long",\n "01AAA": "c\\nd"\n}\n';
+  const s = sortedRegistryLines(Buffer.from(sorted))!;
+  t.ok(s);
+  t.equal(s.get('00AA'), 'a');
+  t.equal(s.get('00AB'), 'b');
+  t.equal(s.get('00AAA'), 'long');
+  t.equal(s.get('01AAA'), 'c\nd');
+  t.equal(s.get('00AC'), undefined);
+  t.equal(s.get('0'), undefined);
+  for (const bad of [
+    '{\n "00AB": "b",\n "00AA": "a"\n}',
+    '{\n "00AAA": "long",\n "00AA": "a"\n}',
+    '{"00AA": "x"}',
+    '{\n "00AA": 1\n}',
+    '{\n "00AA": "x"\n',
+    '[\n "00AA"\n]',
+  ]) {
+    t.equal(sortedRegistryLines(Buffer.from(bad)), null, bad);
+  }
 });
 
 t.test('the line index refuses what it can not split by line (the caller then parses whole)', async (t) => {
