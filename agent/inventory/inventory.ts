@@ -39,6 +39,12 @@ interface EvidenceEntry {
   lastTs: number;
 }
 
+/** A host's evidence seen in one field: the entry last observed, and once there are several, all of them by value. */
+interface FieldEvidence {
+  last: EvidenceEntry;
+  byValue: Map<string, EvidenceEntry[]> | null;
+}
+
 interface EquipmentEntry {
   identity: EquipmentIdentity;
   key: string;
@@ -65,11 +71,13 @@ interface Host {
   /** Distinct observations (attribute, value, field), in the order first seen. */
   evidence: EvidenceEntry[];
   /**
-   * The same entries as attribute → value → field: a repeated observation
-   * (most of them) is found with three lookups of strings whose hashes are
-   * already known, instead of building and hashing a new key string.
+   * The same entries by field (where they were seen). A field almost always
+   * carries one attribute and, on a given host, one value, so a repeated
+   * observation (most of them) is one lookup of a string whose hash is
+   * already known and two string comparisons; fields with several values
+   * keep a map by value besides.
    */
-  evidenceIndex: Map<string, Map<string, Map<string, EvidenceEntry>>>;
+  evidenceByField: Map<string, FieldEvidence>;
   /** The MAC last recorded for this host, to skip re-recording it on every observation. */
   lastMac: string | null;
   equipment: Map<string, EquipmentEntry>;
@@ -139,7 +147,7 @@ export class Inventory {
         ip,
         macs: new Map(),
         evidence: [],
-        evidenceIndex: new Map(),
+        evidenceByField: new Map(),
         lastMac: null,
         lastMacCount: null,
         equipment: new Map(),
@@ -241,16 +249,21 @@ export class Inventory {
     confidence: Evidence['confidence'],
   ): void {
     if (value === '') return;
-    let byValue = h.evidenceIndex.get(attribute);
-    if (byValue === undefined) h.evidenceIndex.set(attribute, (byValue = new Map()));
-    let byField = byValue.get(value);
-    if (byField === undefined) byValue.set(value, (byField = new Map()));
-    const entry = byField.get(field);
-    if (entry) {
-      entry.ev.count++;
-      if (ts < entry.firstTs) entry.firstTs = ts;
-      if (ts > entry.lastTs) entry.lastTs = ts;
-      return;
+    const slot = h.evidenceByField.get(field);
+    if (slot !== undefined) {
+      let entry: EvidenceEntry | undefined = slot.last;
+      if (entry.ev.value !== value || entry.ev.attribute !== attribute) {
+        entry = undefined;
+        const same = slot.byValue?.get(value);
+        if (same !== undefined) for (const e of same) if (e.ev.attribute === attribute) entry = e;
+      }
+      if (entry !== undefined) {
+        slot.last = entry;
+        entry.ev.count++;
+        if (ts < entry.firstTs) entry.firstTs = ts;
+        if (ts > entry.lastTs) entry.lastTs = ts;
+        return;
+      }
     }
     if (h.evidence.length >= this.opts.maxEvidencePerDevice) {
       this.stats.evidenceDropped++;
@@ -271,7 +284,15 @@ export class Inventory {
       firstTs: ts,
       lastTs: ts,
     };
-    byField.set(field, added);
+    if (slot === undefined) {
+      h.evidenceByField.set(field, { last: added, byValue: null });
+    } else {
+      if (slot.byValue === null) slot.byValue = new Map([[slot.last.ev.value, [slot.last]]]);
+      const same = slot.byValue.get(value);
+      if (same === undefined) slot.byValue.set(value, [added]);
+      else same.push(added);
+      slot.last = added;
+    }
     h.evidence.push(added);
   }
 
