@@ -38,6 +38,8 @@ mkdirSync(outDir, { recursive: true });
 interface Run {
   name: string;
   seconds: number;
+  /** CPU time of every thread (user + system), seconds. */
+  cpuSeconds: number;
   maxRssMiB: number;
   packets: number;
   bytes: number;
@@ -63,10 +65,11 @@ function measure(name: string, cmd: string[], packets: number, bytes: number): R
 function measureOnce(name: string, cmd: string[], packets: number, bytes: number): Run {
   const r = spawnSync('python3', [join(root, 'bench', 'rusage.py'), ...cmd], { encoding: 'utf8', maxBuffer: 1 << 30 });
   const lines = r.stderr.trim().split('\n');
-  const m = JSON.parse(lines[lines.length - 1]) as { wall: number; maxRssKiB: number; exit: number };
+  const m = JSON.parse(lines[lines.length - 1]) as { wall: number; cpu: number; maxRssKiB: number; exit: number };
   return {
     name,
     seconds: m.wall,
+    cpuSeconds: m.cpu,
     maxRssMiB: m.maxRssKiB / 1024,
     packets,
     bytes,
@@ -205,10 +208,10 @@ async function main(): Promise<void> {
       const runs = contenders(cap.path, cap.packets, cap.bytes);
       results.push({ sizeMiB: cap.bytes / 1048576, runs });
       process.stdout.write(`\ncapture: ${fmt(cap.bytes / 1048576, 1)} MiB, ${fmt(cap.packets)} packets\n`);
-      process.stdout.write('contender                        packets/s        MB/s   peak RSS MiB  seconds\n');
+      process.stdout.write('contender                        packets/s        MB/s   peak RSS MiB  seconds  CPU s\n');
       for (const r of runs) {
         process.stdout.write(
-          `${r.name.padEnd(32)} ${fmt(r.packets / r.seconds).padStart(10)} ${fmt(r.bytes / 1e6 / r.seconds, 1).padStart(11)} ${fmt(r.maxRssMiB, 0).padStart(14)} ${fmt(r.seconds, 2).padStart(8)}${r.ok ? '' : '  FAILED: ' + r.note}\n`,
+          `${r.name.padEnd(32)} ${fmt(r.packets / r.seconds).padStart(10)} ${fmt(r.bytes / 1e6 / r.seconds, 1).padStart(11)} ${fmt(r.maxRssMiB, 0).padStart(14)} ${fmt(r.seconds, 2).padStart(8)} ${fmt(r.cpuSeconds, 2).padStart(6)}${r.ok ? '' : '  FAILED: ' + r.note}\n`,
         );
       }
       const [ceiling, auscult, tshark] = runs;
@@ -227,6 +230,12 @@ async function main(): Promise<void> {
       process.stdout.write(`${r.name.padEnd(32)} ${fmt(pps).padStart(10)} packets/s ${fmt((big.bytes - r.bytes) / 1e6 / dt, 1).padStart(8)} MB/s\n`);
       return pps;
     });
+    // CPU seconds per packet: what each costs whatever the machine lends it in parallel.
+    const cpuMarginal = results[0].runs.map((r, i) => (results[1].runs[i].cpuSeconds - r.cpuSeconds) / Math.max(1, results[1].runs[i].packets - r.packets));
+    process.stdout.write(
+      `marginal CPU per packet: ceiling ${fmt(cpuMarginal[0] * 1e6, 2)} µs, auscult ${fmt(cpuMarginal[1] * 1e6, 2)} µs (all threads), ` +
+        `tshark ${fmt(cpuMarginal[2] * 1e6, 2)} µs; ceiling/auscult ${fmt(cpuMarginal[0] / cpuMarginal[1], 2)}x\n`,
+    );
     const [small, large] = results.map((r) => r.runs[1]);
     process.stdout.write(
       `marginal auscult/ceiling: ${fmt(marginal[1] / marginal[0], 2)}x; auscult/tshark: ${fmt(marginal[1] / marginal[2], 1)}x\n` +
@@ -236,7 +245,7 @@ async function main(): Promise<void> {
     const stages = await measureStages(join(outDir, `${w.name}-${sizes[0]}MiB.pcap`));
     process.stdout.write(`\nauscult's main thread, stage by stage (${fmt(results[0].sizeMiB, 1)} MiB capture in memory, fastest of several rounds):\n`);
     for (const st of stages) process.stdout.write(`${st.stage.padEnd(32)} ${fmt(st.ms).padStart(7)} ms ${fmt(st.packetsPerSecond).padStart(12)} packets/s\n`);
-    summary[w.name] = { results, marginalPacketsPerSecond: marginal, stages };
+    summary[w.name] = { results, marginalPacketsPerSecond: marginal, marginalCpuSecondsPerPacket: cpuMarginal, stages };
   }
   breakEven(summary);
   writeFileSync(join(outDir, 'results.json'), JSON.stringify(summary, null, 2));
