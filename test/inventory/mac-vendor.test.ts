@@ -1,7 +1,9 @@
 import t from 'tap';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createRequire } from 'node:module';
-import { indexRegistryLines, lookupVendor, normaliseHardwareAddress, sortedRegistryLines } from '../../agent/inventory/mac-vendor.js';
+import { fileSource, indexRegistryLines, lookupVendor, normaliseHardwareAddress, sortedRegistryLines } from '../../agent/inventory/mac-vendor.js';
 
 t.test('the line index of the registry reads every entry as JSON.parse does', async (t) => {
   const bytes = readFileSync(createRequire(import.meta.url).resolve('oui-data'));
@@ -23,6 +25,29 @@ t.test('the installed registry is searched in place, and every entry reads as JS
   for (const [k, v] of Object.entries(parsed)) if (search!.get(k) !== v) wrong++;
   t.equal(wrong, 0);
   for (const miss of ['ZZZZZZ', '', 'FFFFFFFFFFFFFF', '000', 'FFFFFF', '8C1F64FFF']) t.equal(search!.get(miss), parsed[miss], miss);
+  // The same search reading the file in blocks as it probes (how a run reads it).
+  const fromFile = sortedRegistryLines(fileSource(createRequire(import.meta.url).resolve('oui-data')));
+  t.ok(fromFile);
+  wrong = 0;
+  for (const [k, v] of Object.entries(parsed)) if (fromFile!.get(k) !== v) wrong++;
+  t.equal(wrong, 0, 'every entry read through 16 KiB blocks');
+});
+
+t.test('the block reader serves windows across block edges', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'auscult-oui-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  // Entries sorted by length then key, enough of them to span several 16 KiB blocks.
+  const keys = Array.from({ length: 3000 }, (_, i) => i.toString(16).toUpperCase().padStart(6, '0'));
+  const text = '{\n' + keys.map((k, i) => ` "${k}": "vendor ${k}\\nline two"${i < keys.length - 1 ? ',' : ''}`).join('\n') + '\n}\n';
+  const path = join(dir, 'registry.json');
+  writeFileSync(path, text);
+  const s = sortedRegistryLines(fileSource(path))!;
+  t.ok(s);
+  let wrong = 0;
+  for (const k of keys) if (s.get(k) !== `vendor ${k}\nline two`) wrong++;
+  t.equal(wrong, 0);
+  t.equal(s.get('FFFFFF'), undefined);
+  t.equal(s.get('000BB8'), undefined, 'one past the last key');
 });
 
 t.test('the in-place search takes only a sorted one-entry-per-line object', async (t) => {
@@ -61,6 +86,22 @@ t.test('the line index refuses what it can not split by line (the caller then pa
   ]) {
     t.equal(indexRegistryLines(Buffer.from(bad)), null, bad);
   }
+});
+
+t.test('MA-M and MA-S blocks lie only under MA-L blocks of the IEEE RA (or unlisted ones), so a vendor MA-L ends a lookup', async (t) => {
+  const bytes = readFileSync(createRequire(import.meta.url).resolve('oui-data'));
+  const parsed = JSON.parse(bytes.toString('utf8')) as Record<string, string>;
+  const name = (k: string): string => (parsed[k] ?? '').split('\n', 1)[0].trim();
+  let sub = 0;
+  const under: string[] = [];
+  for (const k of Object.keys(parsed)) {
+    if (k.length !== 7 && k.length !== 9) continue;
+    sub++;
+    const l = name(k.slice(0, 6));
+    if (l !== '' && !/^IEEE Registration Authority$/i.test(l)) under.push(`${k} under ${l}`);
+  }
+  t.ok(sub > 1000, `${sub} MA-M/MA-S blocks`);
+  t.same(under.slice(0, 5), [], 'no sub-block under a vendor MA-L');
 });
 
 t.test('MA-L: a medical vendor OUI', async (t) => {
