@@ -143,7 +143,7 @@ t.test('bad arguments get codes', async (t) => {
   t.match(r.stderr, /AUSCULT_ERR_TOKEN_FILE: .*empty[\s\S]*what to do: auscult collector enroll/);
 });
 
-t.test('SIGTERM on a live capture of an idle interface exits 0 within ~1.5 s', { skip: process.getuid?.() !== 0 ? 'live capture on lo needs root' : false }, async (t) => {
+t.test('SIGTERM on a live capture of an idle interface exits 0 without waiting for a packet', { skip: process.getuid?.() !== 0 ? 'live capture on lo needs root' : false }, async (t) => {
   const fc = new FakeCollector({ cert, key, token: 'tok-e2e' });
   await fc.listen();
   t.teardown(() => fc.close());
@@ -156,7 +156,11 @@ t.test('SIGTERM on a live capture of an idle interface exits 0 within ~1.5 s', {
   const r = await a.done;
   const ms = performance.now() - sent;
   t.equal(r.code, 0, r.stderr);
-  t.ok(ms < 1500, `exited ${ms.toFixed(0)} ms after SIGTERM`);
+  // libpcap's close waits for the next packet, which never comes here: a
+  // stop that relied on it would hang until the test's timeout. The bound
+  // leaves room for a loaded machine (1.6 s seen with the suite and another
+  // job's benchmarks sharing two cores; about 0.5 s when quiet).
+  t.ok(ms < 5000, `exited ${ms.toFixed(0)} ms after SIGTERM`);
   const live = fc.received.filter((m): m is StatsMessage => m.type === 'stats').pop()!;
   t.equal(live.stats.pcapDropped, 0);
   t.equal(fc.hellos[0].type === 'hello' && fc.hellos[0].source, 'lo');
