@@ -159,7 +159,7 @@ t.test('SIGTERM on a live capture of an idle interface exits 0 without waiting f
   // libpcap's close waits for the next packet, which never comes here: a
   // stop that relied on it would hang until the test's timeout. The bound
   // leaves room for a loaded machine (1.6 s seen with the suite and another
-  // job's benchmarks sharing two cores; about 0.5 s when quiet).
+  // job's benchmarks sharing two cores).
   t.ok(ms < 5000, `exited ${ms.toFixed(0)} ms after SIGTERM`);
   const live = fc.received.filter((m): m is StatsMessage => m.type === 'stats').pop()!;
   t.equal(live.stats.pcapDropped, 0);
