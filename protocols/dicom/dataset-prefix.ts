@@ -51,10 +51,25 @@ const EMPTY = Buffer.alloc(0);
 
 /** A VR's two bytes as one number (first byte high), so a header's VR is looked up without making a string. */
 const vrCode = (vr: string): number => (vr.charCodeAt(0) << 8) | vr.charCodeAt(1);
-const ALL_VR_CODES: ReadonlySet<number> = new Set([...DICOM_ALL_VRS].map(vrCode));
-const LONG_VR_CODES: ReadonlySet<number> = new Set([...DICOM_LONG_VRS].map(vrCode));
+/**
+ * Every VR is two upper-case letters (PS3.5 Table 6.2-1): its kind is read
+ * from a 26 x 26 table (once per element header, where a Set lookup was the
+ * walker's largest cost). 0: not a VR; 1: 2-byte length; 2: reserved bytes
+ * and a 4-byte length (PS3.5 Table 7.1-1).
+ */
+const VR_NONE = 0;
+const VR_LONG = 2;
+const VR_KIND = new Uint8Array(26 * 26);
+for (const vr of DICOM_ALL_VRS) VR_KIND[vrIndex(vr.charCodeAt(0), vr.charCodeAt(1))] = DICOM_LONG_VRS.has(vr) ? VR_LONG : 1;
 /** PS3.5 §6.2.2: the VR whose undefined-length content is implicit VR. */
 const VR_UN = vrCode('UN');
+
+/** Index of the VR bytes `a`, `b` in VR_KIND, or -1 when either is not an upper-case letter. */
+function vrIndex(a: number, b: number): number {
+  const x = a - 0x41;
+  const y = b - 0x41;
+  return x >= 0 && x < 26 && y >= 0 && y < 26 ? x * 26 + y : -1;
+}
 
 /** Incremental prefix walker for one dataset. Feed bytes with `write`; read `prefix()` when done. */
 export class DatasetPrefixWalker {
@@ -175,11 +190,13 @@ export class DatasetPrefixWalker {
       len = u32le(h, o + 4);
     } else {
       vr = (h[o + 4]! << 8) | h[o + 5]!;
-      if (!ALL_VR_CODES.has(vr)) {
+      const at = vrIndex(h[o + 4]!, h[o + 5]!);
+      const kind = at < 0 ? VR_NONE : VR_KIND[at]!;
+      if (kind === VR_NONE) {
         this.pos = start + 8;
         return this.malformed(`invalid VR bytes 0x${h[o + 4]!.toString(16)}${h[o + 5]!.toString(16)}`);
       }
-      if (LONG_VR_CODES.has(vr)) {
+      if (kind === VR_LONG) {
         // PS3.5 Table 7.1-1: 2 reserved bytes and a 4-byte length follow
         if (have < 12) return 0;
         len = be ? u32be(h, o + 8) : u32le(h, o + 8);
@@ -267,7 +284,8 @@ export class DatasetPrefixWalker {
     if (this.len + n > this.buf.length) {
       let size = Math.max(256, this.buf.length * 2);
       while (size < this.len + n) size *= 2;
-      const next = Buffer.alloc(Math.min(size, this.opts.maxPrefixBytes));
+      // only [0, len) is ever read: no zero fill, and a small first buffer comes from the shared pool
+      const next = Buffer.allocUnsafe(Math.min(size, this.opts.maxPrefixBytes));
       this.buf.copy(next, 0, 0, this.len);
       this.buf = next;
     }

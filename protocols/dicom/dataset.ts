@@ -193,7 +193,7 @@ export class EquipmentExtractor {
     const n = Math.min(room, b.length);
     if (this.deflatedLen + n > this.deflated.length) {
       const size = Math.min(this.limits.maxDeflatedBytes, Math.max(1024, this.deflated.length * 2, this.deflatedLen + n));
-      const next = Buffer.alloc(size);
+      const next = Buffer.allocUnsafe(size); // only [0, deflatedLen) is ever read
       this.deflated.copy(next, 0, 0, this.deflatedLen);
       this.deflated = next;
     }

@@ -442,7 +442,10 @@ class DicomStream implements StreamAnalyzer {
         this.anomaly(dir, 'cap', `command set on presentation context ${pdv.presentationContextId} exceeds ${this.maxCommand} bytes`);
         return;
       }
-      pc.cmd.push(Buffer.from(piece)); // command fragments are small and must outlive the chunk
+      // A whole command in this piece (the usual case) is parsed by pdvEnd before the chunk is
+      // given back, in this same step of run(): no copy. Fragments of a longer one must outlive the chunk.
+      const parsedNow = pdv.isLast && d.pdvRemaining === 0 && pc.cmd.length === 0;
+      pc.cmd.push(parsedNow ? piece : Buffer.from(piece));
       pc.cmdLen += piece.length;
       return;
     }
