@@ -63,13 +63,35 @@ const DEFAULT_DELIMITERS: Hl7Delimiters = Object.freeze({
 /** The id reported for a line that is not a segment (unknown id, free text after a stray line break). */
 export const HL7_INVALID_SEGMENT_ID = '?';
 
+/** Each segment id byte (A-Z, 0-9) as a digit 0..35; -1 for any other byte. */
+const ID_DIGIT = new Int8Array(256).fill(-1);
+for (let c = 0; c < 26; c++) ID_DIGIT[0x41 + c] = c;
+for (let c = 0; c < 10; c++) ID_DIGIT[0x30 + c] = 26 + c;
+
 /**
  * Segment ids by their three bytes, so tokenizing allocates no strings for
  * them: the standard ids from the start, Z-segments as they are first seen
- * (at most 36 * 36 of them).
+ * (at most 36 * 36 of them). Indexed by the ids' base-36 digits (a segment
+ * line each, where a Map lookup was the scan's largest cost); ids with a
+ * digit first (none are standard) are kept in the map.
  */
+const ID_TABLE: (string | undefined)[] = new Array<string | undefined>(26 * 36 * 36).fill(undefined);
 const ID_BY_KEY = new Map<number, string>();
-for (const id of HL7_SEGMENT_IDS) ID_BY_KEY.set(idKey(id.charCodeAt(0), id.charCodeAt(1), id.charCodeAt(2)), id);
+for (const id of HL7_SEGMENT_IDS) rememberId(id.charCodeAt(0), id.charCodeAt(1), id.charCodeAt(2), id);
+
+/** Slot of the id bytes in ID_TABLE, or -1 when they are not a letter and two letters or digits. */
+function idSlot(a: number, b: number, c: number): number {
+  const x = ID_DIGIT[a]!;
+  const y = ID_DIGIT[b]!;
+  const z = ID_DIGIT[c]!;
+  return x >= 0 && x < 26 && y >= 0 && z >= 0 ? (x * 36 + y) * 36 + z : -1;
+}
+
+function rememberId(a: number, b: number, c: number, id: string): void {
+  const slot = idSlot(a, b, c);
+  if (slot >= 0) ID_TABLE[slot] = id;
+  else ID_BY_KEY.set(idKey(a, b, c), id);
+}
 
 /** Node's Buffer has these un-typed fast paths (no encoding-name lookup); used in the hot decode path. */
 interface FastSlices {
@@ -107,12 +129,12 @@ function segmentIdAt(buf: Buffer, at: number): string | null {
   const a = buf[at]!;
   const b = buf[at + 1]!;
   const c = buf[at + 2]!;
-  const key = idKey(a, b, c);
-  const known = ID_BY_KEY.get(key);
+  const slot = idSlot(a, b, c);
+  const known = slot >= 0 ? ID_TABLE[slot] : ID_BY_KEY.size > 0 ? ID_BY_KEY.get(idKey(a, b, c)) : undefined;
   if (known !== undefined) return known;
   if (a !== LETTER_Z || !isIdChar(b) || !isIdChar(c)) return null;
   const id = latin1(buf, at, at + 3);
-  ID_BY_KEY.set(key, id);
+  rememberId(a, b, c, id);
   return id;
 }
 
