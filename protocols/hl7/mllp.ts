@@ -27,6 +27,15 @@ type State = 'hunt' | 'frame' | 'trailer';
 
 const LF = 0x0a;
 
+/**
+ * Where frames that spanned chunks are joined for the sink (valid during its
+ * call only), grown to the largest such frame: at most the largest frame
+ * cap in use, once per process.
+ */
+let joinScratch = Buffer.alloc(0);
+/** A sink that somehow fed another framer from its call gets a fresh buffer instead. */
+let joinBusy = false;
+
 /** One direction's MLLP framer. Never throws on input bytes. */
 export class MllpFramer {
   /** Frames completed or cut. */
@@ -208,8 +217,25 @@ export class MllpFramer {
     this.owned = 0;
     this.held = 0;
     this.frames++;
-    const payload = pieces.length === 1 ? pieces[0]! : Buffer.concat(pieces, held); // once per frame
-    this.sink.frame(payload, cut);
+    if (pieces.length === 1) {
+      this.sink.frame(pieces[0]!, cut);
+      return;
+    }
+    // A frame that spanned chunks is joined once, into scratch shared by every framer: the payload
+    // is only valid during the call, and frames are handed over one at a time.
+    if (joinBusy) {
+      this.sink.frame(Buffer.concat(pieces, held), cut);
+      return;
+    }
+    if (joinScratch.length < held) joinScratch = Buffer.allocUnsafeSlow(Math.max(held, Math.min(2 * joinScratch.length, this.maxFrame)));
+    let at = 0;
+    for (const p of pieces) at += p.copy(joinScratch, at);
+    joinBusy = true;
+    try {
+      this.sink.frame(joinScratch.subarray(0, held), cut);
+    } finally {
+      joinBusy = false;
+    }
   }
 
   private toHunt(lostSync: boolean): void {
