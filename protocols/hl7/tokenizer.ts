@@ -45,6 +45,13 @@ export interface Hl7Scope {
 
 /** Largest number of fields located in one segment; the rest stays in the last field. */
 const MAX_FIELDS = 1024;
+/** Numbers kept per segment in `Hl7Message.seg`, and their places. */
+const SEG_FIELDS = 5;
+const SEG_START = 0;
+const SEG_END = 1;
+const SEG_SCOPE = 2;
+const SEG_PIECE_BASE = 3;
+const SEG_PIECE_COUNT = 4;
 /** Field bytes scanned in JS before the rest of a long field is searched with the native `indexOf`. */
 const SHORT_FIELD_BYTES = 48;
 const CR = 0x0d;
@@ -166,17 +173,15 @@ export class Hl7Message {
   readonly buf: Buffer;
   /** Things that looked wrong while tokenizing (never patient values). */
   readonly issues: string[] = [];
-  /** Start offset of each segment (its id). */
-  private readonly starts: number[] = [];
-  /** End offset (exclusive, before the terminator) of each segment. */
-  private readonly ends: number[] = [];
+  /**
+   * Per segment, SEG_FIELDS numbers in one array (one array per message rather than one per
+   * number): start offset (its id), end offset (exclusive, before the terminator), index of its
+   * scope, index in `pieces` of its first piece start (-1 until its fields are first asked for),
+   * and the piece starts located (the segment end + 1 included).
+   */
+  private readonly seg: number[] = [];
   private readonly ids: string[] = [];
-  private readonly scopeOf: number[] = [];
   private readonly scopes: Hl7Scope[] = [];
-  /** Per segment: index in `pieces` of its first piece start; -1 until its fields are first asked for. */
-  private readonly pieceBase: number[] = [];
-  /** Per segment: piece starts located, the segment end + 1 included. */
-  private readonly pieceCount: number[] = [];
   /** Piece start offsets of every located segment, one run each: piece k spans [p[k], p[k+1]-1). */
   private readonly pieces: number[] = [];
   /** Scope of the innermost FHS/BHS: BTS/FTS close a batch with the batch's delimiters. */
@@ -207,12 +212,12 @@ export class Hl7Message {
 
   /** Delimiters and charset in force at segment `i`. */
   scope(i: number): Hl7Scope {
-    return this.scopes[this.scopeOf[i] ?? 0]!;
+    return this.scopes[this.seg[i * SEG_FIELDS + SEG_SCOPE] ?? 0]!;
   }
 
   /** Byte range of segment `i` (terminator excluded). */
   segmentRange(i: number): { start: number; end: number } {
-    return { start: this.starts[i]!, end: this.ends[i]! };
+    return { start: this.seg[i * SEG_FIELDS + SEG_START]!, end: this.seg[i * SEG_FIELDS + SEG_END]! };
   }
 
   /** Start offset of the range chosen by the last successful `select...` call. */
@@ -231,7 +236,7 @@ export class Hl7Message {
    */
   fieldCount(i: number): number {
     if (this.locate(i) < 0) return 0;
-    const pieces = this.pieceCount[i]! - 1;
+    const pieces = this.seg[i * SEG_FIELDS + SEG_PIECE_COUNT]! - 1;
     return this.isHeader(i) ? pieces : pieces - 1;
   }
 
@@ -391,7 +396,7 @@ export class Hl7Message {
   // ---- internals ----
 
   private isHeader(i: number): boolean {
-    return this.scopes[this.scopeOf[i]!]?.header === i;
+    return this.scopes[this.seg[i * SEG_FIELDS + SEG_SCOPE]!]?.header === i;
   }
 
   /**
@@ -399,13 +404,14 @@ export class Hl7Message {
    * index of its first piece start in `pieces`, or -1 for no such segment.
    */
   private locate(i: number): number {
-    const cached = this.pieceBase[i];
+    const at = i * SEG_FIELDS;
+    const cached = this.seg[at + SEG_PIECE_BASE];
     if (cached === undefined) return -1;
     if (cached >= 0) return cached;
     const b = this.buf;
     const sep = this.scope(i).delimiters.field;
-    const s = this.starts[i]!;
-    const e = this.ends[i]!;
+    const s = this.seg[at + SEG_START]!;
+    const e = this.seg[at + SEG_END]!;
     const pieces = this.pieces;
     const base = pieces.length;
     pieces.push(s);
@@ -426,8 +432,8 @@ export class Hl7Message {
       p = q + 1;
     }
     pieces.push(e + 1);
-    this.pieceBase[i] = base;
-    this.pieceCount[i] = count + 1;
+    this.seg[at + SEG_PIECE_BASE] = base;
+    this.seg[at + SEG_PIECE_COUNT] = count + 1;
     return base;
   }
 
@@ -436,7 +442,7 @@ export class Hl7Message {
     const base = this.locate(i);
     if (base < 0 || n < 1) return false;
     const piece = this.isHeader(i) ? n - 1 : n;
-    if (piece < 1 || piece + 1 >= this.pieceCount[i]!) return false;
+    if (piece < 1 || piece + 1 >= this.seg[i * SEG_FIELDS + SEG_PIECE_COUNT]!) return false;
     this.rs = this.pieces[base + piece]!;
     this.re = this.pieces[base + piece + 1]! - 1;
     return true;
@@ -515,12 +521,8 @@ export class Hl7Message {
   }
 
   private push(s: number, e: number, id: string, scope: number): void {
-    this.starts.push(s);
-    this.ends.push(e);
+    this.seg.push(s, e, scope, -1, 0);
     this.ids.push(id);
-    this.scopeOf.push(scope);
-    this.pieceBase.push(-1);
-    this.pieceCount.push(0);
   }
 
   // HL7 v2.5 §2.14.9 MSH (and §2.15.5 FHS, §2.15.2 BHS): MSH-1 is the byte after the id, MSH-2 the encoding characters
