@@ -6,6 +6,10 @@
  *
  * The list is a ring of slots `[head, tail)` reused from call to call: most
  * calls push one chunk and drain it, and fresh lists each time were garbage.
+ * Consuming part of the first chunk moves an offset into it rather than
+ * re-slicing it, and callers that can read in place (`headChunk`,
+ * `headOffset`, `contiguous`) take no view at all: framing a small message
+ * used to cost a handful of views.
  */
 const EMPTY = Buffer.alloc(0);
 
@@ -14,6 +18,8 @@ export class ChunkQueue {
   private owned: boolean[] = [];
   private head = 0;
   private tail = 0;
+  /** Bytes of the first chunk already consumed. */
+  private off = 0;
   /** Unconsumed bytes. */
   length = 0;
 
@@ -26,13 +32,20 @@ export class ChunkQueue {
     this.length += chunk.length;
   }
 
-  /** Copy every borrowed chunk still queued, so the caller may reuse its buffers. */
+  /** Copy every borrowed chunk still queued (its unconsumed bytes), so the caller may reuse its buffers. */
   retain(): void {
     for (let i = this.head; i < this.tail; i++) {
-      if (!this.owned[i]) {
-        this.chunks[i] = Buffer.from(this.chunks[i]!);
-        this.owned[i] = true;
+      if (this.owned[i]) continue;
+      const c = this.chunks[i]!;
+      if (i === this.head && this.off > 0) {
+        const copy = Buffer.allocUnsafe(c.length - this.off);
+        c.copy(copy, 0, this.off);
+        this.chunks[i] = copy;
+        this.off = 0;
+      } else {
+        this.chunks[i] = Buffer.from(c);
       }
+      this.owned[i] = true;
     }
   }
 
@@ -42,12 +55,33 @@ export class ChunkQueue {
     for (let i = this.head; i < this.tail; i++) this.chunks[i] = EMPTY;
     this.head = 0;
     this.tail = 0;
+    this.off = 0;
     this.length = 0;
   }
 
-  /** The first queued chunk (a view), or an empty buffer. */
+  /** The first queued chunk's unconsumed bytes (a view), or an empty buffer. */
   first(): Buffer {
+    if (this.head >= this.tail) return EMPTY;
+    const c = this.chunks[this.head]!;
+    return this.off === 0 ? c : c.subarray(this.off);
+  }
+
+  /**
+   * The first queued chunk as stored, to be read in place from `headOffset`
+   * (its unconsumed bytes are `[headOffset, length)`); empty when nothing is queued.
+   */
+  headChunk(): Buffer {
     return this.head < this.tail ? this.chunks[this.head]! : EMPTY;
+  }
+
+  /** Offset of the first unconsumed byte in `headChunk()`. */
+  get headOffset(): number {
+    return this.off;
+  }
+
+  /** True when the first `n` unconsumed bytes all lie in `headChunk()`. */
+  contiguous(n: number): boolean {
+    return this.head < this.tail && this.chunks[this.head]!.length - this.off >= n;
   }
 
   /** Up to `n` first bytes, contiguous, without consuming them (copies only across chunks). */
@@ -55,14 +89,15 @@ export class ChunkQueue {
     n = Math.min(n, this.length);
     if (this.head < this.tail) {
       const first = this.chunks[this.head]!;
-      if (first.length >= n) return first.subarray(0, n);
+      if (first.length - this.off >= n) return this.off === 0 && first.length === n ? first : first.subarray(this.off, this.off + n);
     }
     const out = Buffer.allocUnsafe(n);
     let got = 0;
     for (let i = this.head; got < n; i++) {
       const c = this.chunks[i]!;
-      const k = Math.min(c.length, n - got);
-      c.copy(out, got, 0, k);
+      const from = i === this.head ? this.off : 0;
+      const k = Math.min(c.length - from, n - got);
+      c.copy(out, got, from, from + k);
       got += k;
     }
     return out;
@@ -79,8 +114,8 @@ export class ChunkQueue {
   take(max: number): Buffer {
     if (this.head >= this.tail || max <= 0) return EMPTY;
     const first = this.chunks[this.head]!;
-    const n = Math.min(max, first.length);
-    const out = n === first.length ? first : first.subarray(0, n);
+    const n = Math.min(max, first.length - this.off);
+    const out = this.off === 0 && n === first.length ? first : first.subarray(this.off, this.off + n);
     this.skip(n);
     return out;
   }
@@ -91,12 +126,14 @@ export class ChunkQueue {
     this.length -= n;
     while (n > 0) {
       const c = this.chunks[this.head]!;
-      if (c.length <= n) {
-        n -= c.length;
+      const left = c.length - this.off;
+      if (left <= n) {
+        n -= left;
         this.chunks[this.head] = EMPTY;
         this.head++;
+        this.off = 0;
       } else {
-        this.chunks[this.head] = c.subarray(n);
+        this.off += n;
         n = 0;
       }
     }

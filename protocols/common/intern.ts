@@ -39,6 +39,30 @@ export function internLatin1(buf: Buffer, start: number, end: number): string {
   // FNV-1a over the bytes
   let h = 0x811c9dc5;
   for (let p = start; p < end; p++) h = Math.imul(h ^ buf[p]!, 0x01000193);
+  return lookup(buf, start, end, h);
+}
+
+/**
+ * `internLatin1` of a value that is plain ASCII without the byte `stop`
+ * (an escape character), checked in the same pass as the hash; null when
+ * it is not (a byte >= 0x80 or `stop`), or longer than `INTERN_MAX_BYTES`
+ * or empty: the caller then decodes it the long way.
+ */
+export function internAsciiWithout(buf: Buffer, start: number, end: number, stop: number): string | null {
+  const n = end - start;
+  if (n > INTERN_MAX_BYTES || n <= 0) return null;
+  let h = 0x811c9dc5;
+  for (let p = start; p < end; p++) {
+    const c = buf[p]!;
+    if (c >= 0x80 || c === stop) return null;
+    h = Math.imul(h ^ c, 0x01000193);
+  }
+  return lookup(buf, start, end, h);
+}
+
+/** The string for bytes [start, end) whose FNV-1a hash is `h`: the cached one when every byte matches, else a new one that takes the slot. */
+function lookup(buf: Buffer, start: number, end: number, h: number): string {
+  const n = end - start;
   const slot = (h ^ (h >>> 15)) & (INTERN_SLOTS - 1);
   const cached = table[slot];
   if (cached !== undefined && cached.length === n) {

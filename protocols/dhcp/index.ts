@@ -5,10 +5,11 @@
  * from its UDP hook with each datagram.
  */
 import type { DhcpAnomalyEvent, DhcpEvent, DhcpMessageEvent } from './events.js';
-import { DHCP_HTYPE_ETHERNET } from './constants.js';
+import { DHCP_HTYPE_ETHERNET, DHCP_MAX_OPTIONS } from './constants.js';
 import { readDhcpFields, type DhcpFields } from './options.js';
-import { parseDhcpMessage, type DhcpIssue, type DhcpMessage } from './parser.js';
+import { parseDhcpMessage, type DhcpIssue, type DhcpMessage, type DhcpOption } from './parser.js';
 import { formatMac } from '../link/ethernet.js';
+import { internLatin1 } from '../common/intern.js';
 
 export type * from './events.js';
 export * from './constants.js';
@@ -105,12 +106,42 @@ export function dhcpEventFromPacket(pkt: DhcpPacketLike): DhcpEvent[] {
     srcMac: pkt.srcMac,
     xid: h.xid.toString(16).padStart(8, '0'),
     relayIp: nonZeroIp(h.giaddr),
-    optionCodes: m.options.map((o) => o.code).join(','),
+    optionCodes: optionCodesText(m.options),
     maxMessageSize: f.maxMessageSize,
   };
   const out: DhcpEvent[] = [ev];
   for (const i of r.issues) out.push(anomaly(pkt, i.kind, i.detail, dir));
   return out;
+}
+
+/**
+ * Scratch for the two ASCII texts made per message (the xid, the option code
+ * list): written as bytes and read as one flat string, with no per-code
+ * number formatting or array join. Sized for the most options a message can
+ * yield (3 digits and a comma each).
+ */
+const TEXT_SCRATCH = Buffer.alloc(DHCP_MAX_OPTIONS * 4);
+const HEX_DIGITS = Buffer.from('0123456789abcdef', 'latin1');
+
+/** The transaction id as 8 lower-case hex digits. */
+function xidText(xid: number): string {
+  const s = TEXT_SCRATCH;
+  for (let k = 0; k < 8; k++) s[k] = HEX_DIGITS[(xid >>> (28 - 4 * k)) & 15]!;
+  return s.toString('latin1', 0, 8);
+}
+
+/** Option codes in wire order, comma separated; interned (a client sends the same list every time). */
+function optionCodesText(options: DhcpOption[]): string {
+  const s = TEXT_SCRATCH;
+  let n = 0;
+  for (let i = 0; i < options.length; i++) {
+    if (i > 0) s[n++] = 0x2c;
+    const c = options[i]!.code;
+    if (c >= 100) s[n++] = 0x30 + ((c / 100) | 0);
+    if (c >= 10) s[n++] = 0x30 + (((c / 10) | 0) % 10);
+    s[n++] = 0x30 + (c % 10);
+  }
+  return n === 0 ? '' : internLatin1(s, 0, n);
 }
 
 function anomaly(pkt: DhcpPacketLike, kind: string, detail: string, dir: 'orig' | 'resp'): DhcpAnomalyEvent {

@@ -4,7 +4,7 @@
  * request list, vendor class, client identifier) and RFC 4702 client FQDN.
  * Pure; a value of the wrong shape becomes an issue and a null field.
  */
-import { formatIpv4 } from '../link/ipv4.js';
+import { cachedIpv4 } from '../link/address-cache.js';
 import {
   DHCP_FQDN_FLAG_E,
   DHCP_MAX_TEXT_LENGTH,
@@ -21,6 +21,7 @@ import {
   DHCP_OPT_VENDOR_CLASS,
 } from './constants.js';
 import { optionData, type DhcpIssue, type DhcpMessage } from './parser.js';
+import { internLatin1 } from '../common/intern.js';
 
 /** The client-describing values of one message; null when absent or unusable. */
 export interface DhcpFields {
@@ -54,6 +55,11 @@ export function toHex(buf: Buffer): string {
 export function textOrHex(raw: Buffer): string {
   let end = Math.min(raw.length, DHCP_MAX_TEXT_LENGTH);
   while (end > 0 && raw[end - 1] === 0) end--;
+  // Printable ASCII (nearly every host name and vendor class) reads the same as UTF-8 and has no
+  // control characters: read it directly, interned, since a client sends the same names every time.
+  let p = 0;
+  while (p < end && raw[p]! >= 0x20 && raw[p]! < 0x7f) p++;
+  if (p === end) return internLatin1(raw, 0, end);
   const buf = raw.subarray(0, end);
   let text: string;
   try {
@@ -164,8 +170,8 @@ export function readDhcpFields(msg: DhcpMessage, issues: DhcpIssue[]): DhcpField
   return {
     messageType,
     messageTypeName: messageType === null ? null : (DHCP_MESSAGE_TYPE_NAMES[messageType] ?? `UNKNOWN-${messageType}`),
-    requestedIp: req === null ? null : formatIpv4(req, 0),
-    serverId: sid === null ? null : formatIpv4(sid, 0),
+    requestedIp: req === null ? null : cachedIpv4(req, 0),
+    serverId: sid === null ? null : cachedIpv4(sid, 0),
     hostName: host === null ? null : nonEmpty(textOrHex(host)),
     fqdn: fq === null ? null : readFqdnName(fq, issues),
     vendorClass: vendor === null ? null : nonEmpty(textOrHex(vendor)),

@@ -8,7 +8,7 @@
  * as long as its bytes are. Malformed input never throws; it comes back as
  * issues next to whatever could be read.
  */
-import { formatIpv4 } from '../link/ipv4.js';
+import { cachedIpv4 } from '../link/address-cache.js';
 import {
   DHCP_CHADDR_LENGTH,
   DHCP_FILE_LENGTH,
@@ -177,10 +177,10 @@ export function parseDhcpMessage(payload: Buffer): DhcpParse | null {
     xid: payload.readUInt32BE(DHCP_OFF_XID),
     secs: payload.readUInt16BE(DHCP_OFF_SECS),
     flags: payload.readUInt16BE(DHCP_OFF_FLAGS),
-    ciaddr: formatIpv4(payload, DHCP_OFF_CIADDR),
-    yiaddr: formatIpv4(payload, DHCP_OFF_YIADDR),
-    siaddr: formatIpv4(payload, DHCP_OFF_SIADDR),
-    giaddr: formatIpv4(payload, DHCP_OFF_GIADDR),
+    ciaddr: cachedIpv4(payload, DHCP_OFF_CIADDR),
+    yiaddr: cachedIpv4(payload, DHCP_OFF_YIADDR),
+    siaddr: cachedIpv4(payload, DHCP_OFF_SIADDR),
+    giaddr: cachedIpv4(payload, DHCP_OFF_GIADDR),
     chaddr: payload.subarray(DHCP_OFF_CHADDR, DHCP_OFF_CHADDR + hlen),
   };
   const st: WalkState = { options: [], issues: [], capped: false };

@@ -25,7 +25,7 @@ import {
   DICOM_TS_IMPLICIT_LE,
 } from './constants.js';
 import { DatasetPrefixWalker, type WalkIssue } from './dataset-prefix.js';
-import { textString } from './pdu-parser.js';
+import { textStringAt } from './pdu-parser.js';
 
 /** Equipment attributes read from one dataset (PS3.3 C.7.5.1, C.7.5.2, C.7.3.1, C.12.1). */
 export interface EquipmentAttributes {
@@ -193,7 +193,7 @@ export class EquipmentExtractor {
     const n = Math.min(room, b.length);
     if (this.deflatedLen + n > this.deflated.length) {
       const size = Math.min(this.limits.maxDeflatedBytes, Math.max(1024, this.deflated.length * 2, this.deflatedLen + n));
-      const next = Buffer.alloc(size);
+      const next = Buffer.allocUnsafe(size); // only [0, deflatedLen) is ever read
       this.deflated.copy(next, 0, 0, this.deflatedLen);
       this.deflated = next;
     }
@@ -308,12 +308,13 @@ function tagKey(tag: number): string {
 function values(prefix: Buffer, set: ParserDataSet, tag: number): string[] {
   const el = set.elements[tagKey(tag)];
   if (!el || el.length <= 0 || el.dataOffset + el.length > prefix.length) return [];
-  const raw = prefix.subarray(el.dataOffset, el.dataOffset + el.length);
+  const end = el.dataOffset + el.length;
   const out: string[] = [];
-  let start = 0;
-  for (let i = 0; i <= raw.length; i++) {
-    if (i === raw.length || raw[i] === 0x5c) {
-      const v = textString(raw.subarray(start, i));
+  let start = el.dataOffset;
+  // read in place: no view per element or per value
+  for (let i = start; i <= end; i++) {
+    if (i === end || prefix[i] === 0x5c) {
+      const v = textStringAt(prefix, start, i);
       if (v) out.push(v);
       start = i + 1;
     }
@@ -322,6 +323,13 @@ function values(prefix: Buffer, set: ParserDataSet, tag: number): string[] {
 }
 
 function first(prefix: Buffer, set: ParserDataSet, tag: number): string | null {
+  const el = set.elements[tagKey(tag)];
+  if (!el || el.length <= 0 || el.dataOffset + el.length > prefix.length) return null;
+  // the usual single value: no list to build and join
+  const end = el.dataOffset + el.length;
+  let p = el.dataOffset;
+  while (p < end && prefix[p] !== 0x5c) p++;
+  if (p === end) return textStringAt(prefix, el.dataOffset, end) || null;
   const v = values(prefix, set, tag);
   return v.length > 0 ? v.join('\\') : null;
 }

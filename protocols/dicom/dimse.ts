@@ -18,7 +18,7 @@ import {
   DICOM_TAG_STATUS,
   DICOM_UID_NAMES,
 } from './constants.js';
-import { textString } from './pdu-parser.js';
+import { textStringAt } from './pdu-parser.js';
 
 export interface DimseCommand {
   commandField: number | null;
@@ -65,21 +65,22 @@ export function parseCommandSet(buf: Buffer): { value: DimseCommand; issues: str
       break;
     }
     if (tag >>> 16 !== 0) issues.push(`command set: element (${tagText(tag)}) outside group 0000`);
-    const v = buf.subarray(start, start + len);
-    const us = len >= 2 ? v.readUInt16LE(0) : null;
+    // values are read in place: a view per element was most of this function's garbage
+    const end = start + len;
+    const us = len >= 2 ? buf[start]! | (buf[start + 1]! << 8) : null;
     switch (tag) {
       case DICOM_TAG_COMMAND_FIELD: commandField = us; break;
-      case DICOM_TAG_AFFECTED_SOP_CLASS_UID: affected = textString(v); break;
-      case DICOM_TAG_REQUESTED_SOP_CLASS_UID: requested = textString(v); break;
+      case DICOM_TAG_AFFECTED_SOP_CLASS_UID: affected = textStringAt(buf, start, end); break;
+      case DICOM_TAG_REQUESTED_SOP_CLASS_UID: requested = textStringAt(buf, start, end); break;
       case DICOM_TAG_MESSAGE_ID: messageId = us; break;
       case DICOM_TAG_MESSAGE_ID_RESPONDED_TO: respondedTo = us; break;
       case DICOM_TAG_PRIORITY: priority = us; break;
-      case DICOM_TAG_MOVE_DESTINATION: moveDestination = textString(v); break;
+      case DICOM_TAG_MOVE_DESTINATION: moveDestination = textStringAt(buf, start, end); break;
       case DICOM_TAG_STATUS: status = us; break;
       case DICOM_TAG_COMMAND_DATA_SET_TYPE: dataSetType = us; break;
       default: break; // other command elements (instance UIDs, comments, counters) are not projected
     }
-    off = start + len;
+    off = end;
   }
   if (commandField === null) issues.push('command set has no Command Field (0000,0100)');
   const sopClassUid = affected || requested || null;

@@ -222,8 +222,8 @@ export function parseAbort(body: Buffer): AbortValue {
 function parseAssociateFixed(body: Buffer): { protocolVersion: number; calledAeTitle: string; callingAeTitle: string } {
   return {
     protocolVersion: body.readUInt16BE(0),
-    calledAeTitle: textString(body.subarray(4, 20)),
-    callingAeTitle: textString(body.subarray(20, 36)),
+    calledAeTitle: textStringAt(body, 4, 20),
+    callingAeTitle: textStringAt(body, 20, 36),
   };
 }
 
@@ -381,13 +381,21 @@ export function uidString(b: Buffer): string {
  * dropped, trimmed of spaces and NUL padding, capped in length.
  */
 export function textString(b: Buffer): string {
-  const n = Math.min(b.length, DICOM_MAX_EVENT_STRING * 2);
+  return textStringAt(b, 0, b.length);
+}
+
+/**
+ * `textString` of the bytes `b[from, to)`, read in place: the command set and
+ * dataset readers call it per element, where a view each would be garbage.
+ */
+export function textStringAt(b: Buffer, from: number, to: number): string {
+  const n = from + Math.min(to - from, DICOM_MAX_EVENT_STRING * 2);
   // Fast path: UIDs and AE titles are plain printable ASCII, padded with
   // spaces or one NUL; decode them in one native call.
   let end = n;
-  while (end > 0 && (b[end - 1] === 0x20 || b[end - 1] === 0)) end--;
+  while (end > from && (b[end - 1] === 0x20 || b[end - 1] === 0)) end--;
   let plain = true;
-  for (let i = 0; i < end; i++) {
+  for (let i = from; i < end; i++) {
     const c = b[i]!;
     if (c < 0x20 || c >= 0x7f) {
       plain = false;
@@ -396,13 +404,13 @@ export function textString(b: Buffer): string {
   }
   if (plain) {
     // Short values (every AE title, most UIDs) repeat across associations: interned.
-    let start = 0;
+    let start = from;
     while (start < end && b[start] === 0x20) start++;
     if (end - start <= INTERN_MAX_BYTES) return internLatin1(b, start, end);
-    return b.toString('latin1', 0, end).trim().slice(0, DICOM_MAX_EVENT_STRING);
+    return b.toString('latin1', from, end).trim().slice(0, DICOM_MAX_EVENT_STRING);
   }
   let s = '';
-  for (let i = 0; i < n; i++) {
+  for (let i = from; i < n; i++) {
     const c = b[i]!;
     if (c >= 0x20 && c !== 0x7f) s += String.fromCharCode(c);
     else if (c === 0) s += ' ';

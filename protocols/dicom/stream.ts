@@ -277,7 +277,10 @@ class DicomStream implements StreamAnalyzer {
 
   private header(dir: Direction, d: DirState): boolean {
     if (d.q.length < DICOM_PDU_HEADER_LENGTH) return false;
-    const r = parsePduHeader(d.q.peek(DICOM_PDU_HEADER_LENGTH), 0, this.maxPdu);
+    // read in place when the header lies in the first chunk (the usual case): no view
+    const r = d.q.contiguous(DICOM_PDU_HEADER_LENGTH)
+      ? parsePduHeader(d.q.headChunk(), d.q.headOffset, this.maxPdu)
+      : parsePduHeader(d.q.peek(DICOM_PDU_HEADER_LENGTH), 0, this.maxPdu);
     if (r.kind === 'need-more') return false;
     if (r.kind === 'error') {
       if (r.code === 'DICOM_ERR_PDU_TOO_LARGE') {
@@ -388,7 +391,9 @@ class DicomStream implements StreamAnalyzer {
       d.mode = 'header';
       return true;
     }
-    const r = parsePdvHeader(d.q.peek(DICOM_PDV_HEADER_LENGTH), 0, d.pduRemaining);
+    const r = d.q.contiguous(DICOM_PDV_HEADER_LENGTH)
+      ? parsePdvHeader(d.q.headChunk(), d.q.headOffset, d.pduRemaining)
+      : parsePdvHeader(d.q.peek(DICOM_PDV_HEADER_LENGTH), 0, d.pduRemaining);
     if (r.kind === 'need-more') return false;
     if (r.kind === 'error') {
       this.stats.malformed++;
@@ -437,7 +442,10 @@ class DicomStream implements StreamAnalyzer {
         this.anomaly(dir, 'cap', `command set on presentation context ${pdv.presentationContextId} exceeds ${this.maxCommand} bytes`);
         return;
       }
-      pc.cmd.push(Buffer.from(piece)); // command fragments are small and must outlive the chunk
+      // A whole command in this piece (the usual case) is parsed by pdvEnd before the chunk is
+      // given back, in this same step of run(): no copy. Fragments of a longer one must outlive the chunk.
+      const parsedNow = pdv.isLast && d.pdvRemaining === 0 && pc.cmd.length === 0;
+      pc.cmd.push(parsedNow ? piece : Buffer.from(piece));
       pc.cmdLen += piece.length;
       return;
     }

@@ -19,7 +19,7 @@ import type {
   Hl7Software,
   Hl7BatchEvent,
 } from './events.js';
-import { INTERN_MAX_BYTES, internLatin1 } from '../common/intern.js';
+import { internAsciiWithout } from '../common/intern.js';
 import { rangeStartsWith, type Hl7Message, type Hl7Scope } from './tokenizer.js';
 
 /** A message event without the per-stream fields (ts, dir). */
@@ -370,22 +370,10 @@ function batchHeader(msg: Hl7Message, i: number, header: 'FHS' | 'BHS', r: numbe
 /** Decode one raw value [start, end), capped in length; null when empty or the explicit null "" (HL7 v2.5 §2.5.3). */
 function text(msg: Hl7Message, start: number, end: number, scope: Hl7Scope): string | null {
   if (start === end) return null;
-  if (end - start <= INTERN_MAX_BYTES) {
-    // A short value of plain ASCII without escapes reads the same in every charset: interned
-    // (the same application, facility and version names come in every message).
-    const b = msg.buf;
-    const esc = scope.delimiters.escape;
-    let p = start;
-    while (p < end) {
-      const c = b[p]!;
-      if (c === esc || c >= 0x80) break;
-      p++;
-    }
-    if (p === end) {
-      const v = internLatin1(b, start, end);
-      return v === '""' ? null : v;
-    }
-  }
+  // A short value of plain ASCII without escapes reads the same in every charset: interned
+  // (the same application, facility and version names come in every message).
+  const short = internAsciiWithout(msg.buf, start, end, scope.delimiters.escape);
+  if (short !== null) return short === '""' ? null : short;
   const v = msg.decode(start, end - start > MAX_VALUE_BYTES ? start + MAX_VALUE_BYTES : end, scope);
   const t = v.length > HL7_MAX_VALUE_CHARS ? v.slice(0, HL7_MAX_VALUE_CHARS) : v;
   return t === '""' || t === '' ? null : t;

@@ -27,6 +27,15 @@ type State = 'hunt' | 'frame' | 'trailer';
 
 const LF = 0x0a;
 
+/**
+ * Where frames that spanned chunks are joined for the sink (valid during its
+ * call only), grown to the largest such frame: at most the largest frame
+ * cap in use, once per process.
+ */
+let joinScratch = Buffer.alloc(0);
+/** A sink that somehow fed another framer from its call gets a fresh buffer instead. */
+let joinBusy = false;
+
 /** One direction's MLLP framer. Never throws on input bytes. */
 export class MllpFramer {
   /** Frames completed or cut. */
@@ -101,7 +110,7 @@ export class MllpFramer {
           break;
         case 'trailer': {
           // HL7 v2.5 C.4.2: <EB> is followed by <CR>; tolerate extra line ends between frames
-          const c = this.q.first()[0]!;
+          const c = this.q.headChunk()[this.q.headOffset]!;
           if (c === MLLP_CARRIAGE_RETURN || c === LF) this.q.skip(1);
           else this.state = 'hunt';
           break;
@@ -112,28 +121,33 @@ export class MllpFramer {
 
   /** Skip to the next plausible frame start. Returns true once inside a frame. */
   private hunt(): boolean {
-    while (this.q.length > 0) {
-      const first = this.q.first();
-      const idx = first.indexOf(MLLP_START_BLOCK);
+    const q = this.q;
+    while (q.length > 0) {
+      // read in place: the first chunk from the queue's offset, no view
+      const c = q.headChunk();
+      const o = q.headOffset;
+      const idx = c.indexOf(MLLP_START_BLOCK, o);
       if (idx < 0) {
-        this.skipped += first.length;
-        this.q.skip(first.length);
+        this.skipped += c.length - o;
+        q.skip(c.length - o);
         continue;
       }
-      this.skipped += idx;
-      this.q.skip(idx);
-      const verdict = plausibleFrameStart(this.q.peek(HL7_PROBE_LOOKAHEAD), 0, true);
+      this.skipped += idx - o;
+      q.skip(idx - o);
+      const verdict = q.contiguous(HL7_PROBE_LOOKAHEAD)
+        ? plausibleFrameStart(q.headChunk(), q.headOffset, true)
+        : plausibleFrameStart(q.peek(HL7_PROBE_LOOKAHEAD), 0, true);
       if (verdict === 'need-more') return false;
       if (verdict === 'no-match') {
         this.skipped++;
-        this.q.skip(1);
+        q.skip(1);
         continue;
       }
       if ((this.skipped > 0 || this.lostSync) && !this.afterCap) {
         this.resyncs++;
         this.sink.anomaly('resync', `found an MLLP frame start after skipping ${this.skipped} bytes`);
       }
-      this.q.skip(1);
+      q.skip(1);
       this.skipped = 0;
       this.lostSync = false;
       this.afterCap = false;
@@ -145,50 +159,53 @@ export class MllpFramer {
 
   /** Consume payload bytes of the first queued chunk up to an end block (or a stray start block). */
   private frameBytes(): void {
-    const first = this.q.first();
-    const eb = first.indexOf(MLLP_END_BLOCK);
-    const limit = eb < 0 ? first : first.subarray(0, eb);
-    const sb = limit.indexOf(MLLP_START_BLOCK);
-    if (sb >= 0) {
+    const q = this.q;
+    const c = q.headChunk();
+    const o = q.headOffset;
+    const eb = c.indexOf(MLLP_END_BLOCK, o);
+    const stop = eb < 0 ? c.length : eb;
+    const sbAt = c.indexOf(MLLP_START_BLOCK, o);
+    if (sbAt >= 0 && sbAt < stop) {
       // A start block inside a frame: the sender gave up on this frame (or we lost its end)
-      if (!this.append(first.subarray(0, sb))) return;
-      this.q.skip(sb);
+      if (!this.append(c, o, sbAt)) return;
+      q.skip(sbAt - o);
       this.sink.anomaly('malformed', `start block inside an MLLP frame after ${this.held} bytes; frame cut`);
       this.finish('restart');
       this.toHunt(false); // the next frame starts right here: not a loss of sync
       return;
     }
     if (eb < 0) {
-      if (!this.append(first)) return;
-      this.q.skip(first.length);
+      if (!this.append(c, o, stop)) return;
+      q.skip(stop - o);
       return;
     }
-    if (!this.append(limit)) return;
-    this.q.skip(eb + 1);
+    if (!this.append(c, o, eb)) return;
+    q.skip(eb + 1 - o);
     this.finish(null);
     this.state = 'trailer';
   }
 
-  /** Add payload bytes under the cap. False when the cap was hit (the frame is then given up). */
-  private append(view: Buffer): boolean {
-    if (view.length === 0) return true;
-    if (this.held + view.length > this.maxFrame) {
+  /** Add payload bytes `c[start, end)` under the cap. False when the cap was hit (the frame is then given up). */
+  private append(c: Buffer, start: number, end: number): boolean {
+    const n = end - start;
+    if (n === 0) return true;
+    if (this.held + n > this.maxFrame) {
       const fit = this.maxFrame - this.held;
       if (fit > 0) {
-        this.pieces.push(view.subarray(0, fit));
+        this.pieces.push(c.subarray(start, start + fit));
         this.held += fit;
       }
       this.capHits++;
       this.sink.anomaly('cap', `MLLP frame exceeds ${this.maxFrame} bytes; rest skipped to the next start block`);
       this.finish('cap');
       // consume what was looked at, so the skipped part is never held
-      this.q.skip(view.length);
+      this.q.skip(n);
       this.toHunt(false);
       this.afterCap = true;
       return false;
     }
-    this.pieces.push(view);
-    this.held += view.length;
+    this.pieces.push(start === 0 && end === c.length ? c : c.subarray(start, end));
+    this.held += n;
     return true;
   }
 
@@ -200,8 +217,25 @@ export class MllpFramer {
     this.owned = 0;
     this.held = 0;
     this.frames++;
-    const payload = pieces.length === 1 ? pieces[0]! : Buffer.concat(pieces, held); // once per frame
-    this.sink.frame(payload, cut);
+    if (pieces.length === 1) {
+      this.sink.frame(pieces[0]!, cut);
+      return;
+    }
+    // A frame that spanned chunks is joined once, into scratch shared by every framer: the payload
+    // is only valid during the call, and frames are handed over one at a time.
+    if (joinBusy) {
+      this.sink.frame(Buffer.concat(pieces, held), cut);
+      return;
+    }
+    if (joinScratch.length < held) joinScratch = Buffer.allocUnsafeSlow(Math.max(held, Math.min(2 * joinScratch.length, this.maxFrame)));
+    let at = 0;
+    for (const p of pieces) at += p.copy(joinScratch, at);
+    joinBusy = true;
+    try {
+      this.sink.frame(joinScratch.subarray(0, held), cut);
+    } finally {
+      joinBusy = false;
+    }
   }
 
   private toHunt(lostSync: boolean): void {

@@ -9,6 +9,9 @@ import { HL7_UTF8_BOM, MLLP_START_BLOCK } from './constants.js';
 import { isPlausibleDelimiter } from './tokenizer.js';
 
 const HEADERS = ['MSH', 'FHS', 'BHS'].map((s) => Buffer.from(s, 'latin1'));
+/** The header ids by their first byte (M, F, B: all different). */
+const HEADER_BY_FIRST: (Buffer | undefined)[] = new Array<Buffer | undefined>(256).fill(undefined);
+for (const h of HEADERS) HEADER_BY_FIRST[h[0]!] = h;
 
 /** Bytes after which `plausibleFrameStart` always has a verdict (start block, BOM, id, 2 delimiters). */
 export const HL7_PROBE_LOOKAHEAD = 1 + 3 + 3 + 2;
@@ -31,12 +34,14 @@ export function plausibleFrameStart(buf: Buffer, off: number, strict = false): P
     }
     p += 3;
   }
-  // the segment id, checked byte by byte so a short buffer can still say no
-  for (let k = 0; k < 3; k++) {
+  // the segment id, checked byte by byte so a short buffer can still say no; the three
+  // header ids differ in their first letter, which then fixes the other two
+  if (p >= buf.length) return 'need-more';
+  const h = HEADER_BY_FIRST[buf[p]!];
+  if (h === undefined) return 'no-match';
+  for (let k = 1; k < 3; k++) {
     if (p + k >= buf.length) return 'need-more';
-    let alive = false;
-    for (const h of HEADERS) if (startsWithPrefix(buf, p, h, k + 1)) alive = true;
-    if (!alive) return 'no-match';
+    if (buf[p + k] !== h[k]) return 'no-match';
   }
   p += 3;
   if (p >= buf.length) return 'need-more';
@@ -48,11 +53,6 @@ export function plausibleFrameStart(buf: Buffer, off: number, strict = false): P
   return isPlausibleDelimiter(comp) && comp !== sep ? 'match' : 'no-match';
 }
 
-/** Do the `n` bytes of `buf` at `at` equal the first `n` bytes of `h`? */
-function startsWithPrefix(buf: Buffer, at: number, h: Buffer, n: number): boolean {
-  for (let k = 0; k < n; k++) if (buf[at + k] !== h[k]) return false;
-  return true;
-}
 
 /** Probe: is this direction HL7 v2 over MLLP? 'need-more' below 5 bytes (start block, id, separator). */
 export const hl7Probe: Probe = (firstBytes: Buffer): ProbeVerdict => plausibleFrameStart(firstBytes, 0, false);

@@ -56,7 +56,13 @@ class Hl7Stream implements StreamAnalyzer {
   data(dir: Direction, chunk: Buffer, ts: number): void {
     this.ts = ts;
     this.stats.bytes += chunk.length;
-    this.guard(dir, () => this.framers[dir].push(chunk));
+    // guard() inlined: this runs once per segment, where a closure each was garbage
+    try {
+      this.framers[dir].push(chunk);
+    } catch (err) {
+      this.failed(dir, err);
+    }
+    this.updateStats();
   }
 
   gap(dir: Direction, length: number, ts: number): void {
@@ -114,13 +120,21 @@ class Hl7Stream implements StreamAnalyzer {
     try {
       fn();
     } catch (err) {
-      this.stats.malformed++;
-      try {
-        this.anomaly(dir, 'internal', `analyzer error: ${String((err as Error)?.message ?? err).slice(0, 200)}`);
-      } catch {
-        // the sink threw: nothing more we can report
-      }
+      this.failed(dir, err);
     }
+    this.updateStats();
+  }
+
+  private failed(dir: Direction, err: unknown): void {
+    this.stats.malformed++;
+    try {
+      this.anomaly(dir, 'internal', `analyzer error: ${String((err as Error)?.message ?? err).slice(0, 200)}`);
+    } catch {
+      // the sink threw: nothing more we can report
+    }
+  }
+
+  private updateStats(): void {
     const o = this.framers.orig;
     const r = this.framers.resp;
     this.stats.frames = o.frames + r.frames;

@@ -45,6 +45,13 @@ export interface Hl7Scope {
 
 /** Largest number of fields located in one segment; the rest stays in the last field. */
 const MAX_FIELDS = 1024;
+/** Numbers kept per segment in `Hl7Message.seg`, and their places. */
+const SEG_FIELDS = 5;
+const SEG_START = 0;
+const SEG_END = 1;
+const SEG_SCOPE = 2;
+const SEG_PIECE_BASE = 3;
+const SEG_PIECE_COUNT = 4;
 /** Field bytes scanned in JS before the rest of a long field is searched with the native `indexOf`. */
 const SHORT_FIELD_BYTES = 48;
 const CR = 0x0d;
@@ -63,13 +70,35 @@ const DEFAULT_DELIMITERS: Hl7Delimiters = Object.freeze({
 /** The id reported for a line that is not a segment (unknown id, free text after a stray line break). */
 export const HL7_INVALID_SEGMENT_ID = '?';
 
+/** Each segment id byte (A-Z, 0-9) as a digit 0..35; -1 for any other byte. */
+const ID_DIGIT = new Int8Array(256).fill(-1);
+for (let c = 0; c < 26; c++) ID_DIGIT[0x41 + c] = c;
+for (let c = 0; c < 10; c++) ID_DIGIT[0x30 + c] = 26 + c;
+
 /**
  * Segment ids by their three bytes, so tokenizing allocates no strings for
  * them: the standard ids from the start, Z-segments as they are first seen
- * (at most 36 * 36 of them).
+ * (at most 36 * 36 of them). Indexed by the ids' base-36 digits (a segment
+ * line each, where a Map lookup was the scan's largest cost); ids with a
+ * digit first (none are standard) are kept in the map.
  */
+const ID_TABLE: (string | undefined)[] = new Array<string | undefined>(26 * 36 * 36).fill(undefined);
 const ID_BY_KEY = new Map<number, string>();
-for (const id of HL7_SEGMENT_IDS) ID_BY_KEY.set(idKey(id.charCodeAt(0), id.charCodeAt(1), id.charCodeAt(2)), id);
+for (const id of HL7_SEGMENT_IDS) rememberId(id.charCodeAt(0), id.charCodeAt(1), id.charCodeAt(2), id);
+
+/** Slot of the id bytes in ID_TABLE, or -1 when they are not a letter and two letters or digits. */
+function idSlot(a: number, b: number, c: number): number {
+  const x = ID_DIGIT[a]!;
+  const y = ID_DIGIT[b]!;
+  const z = ID_DIGIT[c]!;
+  return x >= 0 && x < 26 && y >= 0 && z >= 0 ? (x * 36 + y) * 36 + z : -1;
+}
+
+function rememberId(a: number, b: number, c: number, id: string): void {
+  const slot = idSlot(a, b, c);
+  if (slot >= 0) ID_TABLE[slot] = id;
+  else ID_BY_KEY.set(idKey(a, b, c), id);
+}
 
 /** Node's Buffer has these un-typed fast paths (no encoding-name lookup); used in the hot decode path. */
 interface FastSlices {
@@ -107,12 +136,12 @@ function segmentIdAt(buf: Buffer, at: number): string | null {
   const a = buf[at]!;
   const b = buf[at + 1]!;
   const c = buf[at + 2]!;
-  const key = idKey(a, b, c);
-  const known = ID_BY_KEY.get(key);
+  const slot = idSlot(a, b, c);
+  const known = slot >= 0 ? ID_TABLE[slot] : ID_BY_KEY.size > 0 ? ID_BY_KEY.get(idKey(a, b, c)) : undefined;
   if (known !== undefined) return known;
   if (a !== LETTER_Z || !isIdChar(b) || !isIdChar(c)) return null;
   const id = latin1(buf, at, at + 3);
-  ID_BY_KEY.set(key, id);
+  rememberId(a, b, c, id);
   return id;
 }
 
@@ -144,17 +173,15 @@ export class Hl7Message {
   readonly buf: Buffer;
   /** Things that looked wrong while tokenizing (never patient values). */
   readonly issues: string[] = [];
-  /** Start offset of each segment (its id). */
-  private readonly starts: number[] = [];
-  /** End offset (exclusive, before the terminator) of each segment. */
-  private readonly ends: number[] = [];
+  /**
+   * Per segment, SEG_FIELDS numbers in one array (one array per message rather than one per
+   * number): start offset (its id), end offset (exclusive, before the terminator), index of its
+   * scope, index in `pieces` of its first piece start (-1 until its fields are first asked for),
+   * and the piece starts located (the segment end + 1 included).
+   */
+  private readonly seg: number[] = [];
   private readonly ids: string[] = [];
-  private readonly scopeOf: number[] = [];
   private readonly scopes: Hl7Scope[] = [];
-  /** Per segment: index in `pieces` of its first piece start; -1 until its fields are first asked for. */
-  private readonly pieceBase: number[] = [];
-  /** Per segment: piece starts located, the segment end + 1 included. */
-  private readonly pieceCount: number[] = [];
   /** Piece start offsets of every located segment, one run each: piece k spans [p[k], p[k+1]-1). */
   private readonly pieces: number[] = [];
   /** Scope of the innermost FHS/BHS: BTS/FTS close a batch with the batch's delimiters. */
@@ -185,12 +212,12 @@ export class Hl7Message {
 
   /** Delimiters and charset in force at segment `i`. */
   scope(i: number): Hl7Scope {
-    return this.scopes[this.scopeOf[i] ?? 0]!;
+    return this.scopes[this.seg[i * SEG_FIELDS + SEG_SCOPE] ?? 0]!;
   }
 
   /** Byte range of segment `i` (terminator excluded). */
   segmentRange(i: number): { start: number; end: number } {
-    return { start: this.starts[i]!, end: this.ends[i]! };
+    return { start: this.seg[i * SEG_FIELDS + SEG_START]!, end: this.seg[i * SEG_FIELDS + SEG_END]! };
   }
 
   /** Start offset of the range chosen by the last successful `select...` call. */
@@ -209,7 +236,7 @@ export class Hl7Message {
    */
   fieldCount(i: number): number {
     if (this.locate(i) < 0) return 0;
-    const pieces = this.pieceCount[i]! - 1;
+    const pieces = this.seg[i * SEG_FIELDS + SEG_PIECE_COUNT]! - 1;
     return this.isHeader(i) ? pieces : pieces - 1;
   }
 
@@ -369,7 +396,7 @@ export class Hl7Message {
   // ---- internals ----
 
   private isHeader(i: number): boolean {
-    return this.scopes[this.scopeOf[i]!]?.header === i;
+    return this.scopes[this.seg[i * SEG_FIELDS + SEG_SCOPE]!]?.header === i;
   }
 
   /**
@@ -377,13 +404,14 @@ export class Hl7Message {
    * index of its first piece start in `pieces`, or -1 for no such segment.
    */
   private locate(i: number): number {
-    const cached = this.pieceBase[i];
+    const at = i * SEG_FIELDS;
+    const cached = this.seg[at + SEG_PIECE_BASE];
     if (cached === undefined) return -1;
     if (cached >= 0) return cached;
     const b = this.buf;
     const sep = this.scope(i).delimiters.field;
-    const s = this.starts[i]!;
-    const e = this.ends[i]!;
+    const s = this.seg[at + SEG_START]!;
+    const e = this.seg[at + SEG_END]!;
     const pieces = this.pieces;
     const base = pieces.length;
     pieces.push(s);
@@ -404,8 +432,8 @@ export class Hl7Message {
       p = q + 1;
     }
     pieces.push(e + 1);
-    this.pieceBase[i] = base;
-    this.pieceCount[i] = count + 1;
+    this.seg[at + SEG_PIECE_BASE] = base;
+    this.seg[at + SEG_PIECE_COUNT] = count + 1;
     return base;
   }
 
@@ -414,7 +442,7 @@ export class Hl7Message {
     const base = this.locate(i);
     if (base < 0 || n < 1) return false;
     const piece = this.isHeader(i) ? n - 1 : n;
-    if (piece < 1 || piece + 1 >= this.pieceCount[i]!) return false;
+    if (piece < 1 || piece + 1 >= this.seg[i * SEG_FIELDS + SEG_PIECE_COUNT]!) return false;
     this.rs = this.pieces[base + piece]!;
     this.re = this.pieces[base + piece + 1]! - 1;
     return true;
@@ -493,12 +521,8 @@ export class Hl7Message {
   }
 
   private push(s: number, e: number, id: string, scope: number): void {
-    this.starts.push(s);
-    this.ends.push(e);
+    this.seg.push(s, e, scope, -1, 0);
     this.ids.push(id);
-    this.scopeOf.push(scope);
-    this.pieceBase.push(-1);
-    this.pieceCount.push(0);
   }
 
   // HL7 v2.5 §2.14.9 MSH (and §2.15.5 FHS, §2.15.2 BHS): MSH-1 is the byte after the id, MSH-2 the encoding characters

@@ -132,13 +132,14 @@ export function decodeFrameAt(linkType: number, frame: Buffer, start: number, en
       srcPort = tcp.srcPort;
       dstPort = tcp.dstPort;
       tcpHeader = { seq: tcp.seq, ack: tcp.ack, flags: tcp.flags, window: tcp.window };
-      payload = frame.subarray(tcp.payloadOffset, ip.payloadEnd);
+      // Nearly half the TCP segments on a capture are bare ACKs: they share one empty buffer instead of a view each.
+      if (tcp.payloadOffset < ip.payloadEnd) payload = frame.subarray(tcp.payloadOffset, ip.payloadEnd);
     } else if (ip.protocol === 17) {
       const err = decodeUdp(frame, ip.payloadOffset, ip.payloadEnd, udp);
       if (err !== null) return err;
       srcPort = udp.srcPort;
       dstPort = udp.dstPort;
-      payload = frame.subarray(udp.payloadOffset, udp.payloadEnd);
+      if (udp.payloadOffset < udp.payloadEnd) payload = frame.subarray(udp.payloadOffset, udp.payloadEnd);
     }
   }
 

@@ -157,3 +157,49 @@ t.test('malformed explicit VR stops the walk and keeps what was read', async (t)
   t.equal(r?.partial, true);
   t.match(ex.issues, [{ kind: 'malformed' }]);
 });
+
+t.test('the walk gives the same result and issues (with their byte positions) fed whole, byte by byte and at random cuts', async (t) => {
+  const seqs = (undefinedLength: boolean): El[] => [
+    { tag: 0x00081140, vr: 'SQ', undefinedLength, items: [[str(0x00081150, 'UI', '1.2.3')]] },
+    { tag: 0x0018100a, vr: 'SQ', undefinedLength, items: [[str(0x00181009, 'UT', '(01)00884838012345(21)A1')]] },
+  ];
+  const cases: { name: string; ts: string; bytes: Buffer }[] = [];
+  for (const [ts, enc] of [[TS_IMPLICIT, 'implicit'], [TS_EXPLICIT, 'explicit'], [TS_BIG, 'big']] as const) {
+    for (const undefinedLength of [false, true]) {
+      const bytes = encodeDataset(ctDataset(seqs(undefinedLength)), enc);
+      cases.push({ name: `${ts} undefined=${undefinedLength}`, ts, bytes });
+      // malformed after a long-VR header: the issue names the byte it was found at
+      const at = bytes.indexOf(Buffer.from('Scanmaster'));
+      if (enc === 'explicit') {
+        const bad = Buffer.concat([bytes.subarray(0, at + 16), Buffer.from([0x18, 0, 0, 0x10, 0x01, 0x02, 4, 0]), Buffer.alloc(20)]);
+        cases.push({ name: `${ts} invalid VR`, ts, bytes: bad });
+        const undef = Buffer.concat([bytes.subarray(0, at + 16), Buffer.from([0x18, 0, 0x20, 0x10, 0x4f, 0x42, 0, 0, 0xff, 0xff, 0xff, 0xff]), Buffer.alloc(20)]);
+        cases.push({ name: `${ts} undefined OB length`, ts, bytes: undef });
+      }
+    }
+  }
+  const walk = (ts: string, bytes: Buffer, cuts: number[]): string => {
+    const ex = new EquipmentExtractor(ts, limits);
+    let from = 0;
+    for (const c of [...cuts, bytes.length]) {
+      ex.write(Buffer.from(bytes.subarray(from, c)));
+      from = c;
+    }
+    return JSON.stringify({ r: ex.finish(false), issues: ex.issues });
+  };
+  let seed = 7;
+  const rand = (n: number): number => {
+    seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+    return seed % n;
+  };
+  for (const c of cases) {
+    const whole = walk(c.ts, c.bytes, []);
+    if (c.name.includes('invalid') || c.name.includes('undefined OB')) t.match(whole, /dataset at byte \d+/, `${c.name}: malformed`);
+    const bytewise = walk(c.ts, c.bytes, Array.from({ length: c.bytes.length - 1 }, (_, k) => k + 1));
+    t.equal(bytewise, whole, `${c.name}: byte by byte`);
+    for (let round = 0; round < 20; round++) {
+      const cuts = [...new Set(Array.from({ length: 1 + rand(12) }, () => 1 + rand(c.bytes.length - 1)))].sort((a, b) => a - b);
+      t.equal(walk(c.ts, c.bytes, cuts), whole, `${c.name}: cuts ${cuts.join(',')}`);
+    }
+  }
+});
