@@ -159,30 +159,6 @@ function contenders(path: string, packets: number, bytes: number): Run[] {
   ];
 }
 
-/**
- * From the imaging and testbed-mix marginal rates of this run: the share of
- * mix-like packets (short associations, HL7 messages, DHCP) at which a blend
- * of the two would fall to 0.4x of the read ceiling, per-packet costs adding
- * up linearly.
- */
-function breakEven(summary: Record<string, unknown>): void {
-  const rates = (name: string): number[] | undefined =>
-    (summary[name] as { marginalPacketsPerSecond?: number[] } | undefined)?.marginalPacketsPerSecond;
-  const img = rates('imaging');
-  const mix = rates('testbed-mix');
-  if (!img || !mix) return;
-  const ceilingCost = 2 / (img[0] + mix[0]); // seconds per packet, the two ceilings averaged
-  const budget = ceilingCost / 0.4;
-  const ci = 1 / img[1];
-  const cm = 1 / mix[1];
-  const x = (budget - ci) / (cm - ci);
-  process.stdout.write(
-    `\nper packet (marginal): ceiling ${fmt(ceilingCost * 1e6, 2)} µs; auscult ${fmt(ci * 1e6, 2)} µs on imaging, ${fmt(cm * 1e6, 2)} µs on the mix. ` +
-      `A blend stays at or above 0.4x of the ceiling while mix-like packets are under ${fmt(100 * Math.max(0, Math.min(1, x)), 0)}% of it.\n`,
-  );
-  summary.breakEvenMixShare = x;
-}
-
 async function main(): Promise<void> {
   const targetMiB = Number(process.env.BENCH_MB ?? 300);
   const sizes = [Math.max(8, Math.round(targetMiB / 4)), targetMiB];
@@ -247,7 +223,6 @@ async function main(): Promise<void> {
     for (const st of stages) process.stdout.write(`${st.stage.padEnd(32)} ${fmt(st.ms).padStart(7)} ms ${fmt(st.packetsPerSecond).padStart(12)} packets/s\n`);
     summary[w.name] = { results, marginalPacketsPerSecond: marginal, marginalCpuSecondsPerPacket: cpuMarginal, stages };
   }
-  breakEven(summary);
   writeFileSync(join(outDir, 'results.json'), JSON.stringify(summary, null, 2));
 }
 
