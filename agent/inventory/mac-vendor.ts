@@ -96,35 +96,15 @@ export function indexRegistryLines(bytes: Buffer): RegistryIndex | null {
       sawClose = true; // '}' alone on the last line
       continue;
     }
-    // "KEY": "VALUE"[,]  with KEY plain hex digits
-    if (bytes[s] !== QUOTE) return null;
-    let k = s + 1;
-    let key = 0;
-    for (; k < e; k++) {
-      const d = hexValue(bytes[k]!);
-      if (d < 0) break;
-      key = key * 16 + d;
-    }
-    if (k === s + 1 || k - s - 1 > MAX_KEY_DIGITS || bytes[k] !== QUOTE || bytes[k + 1] !== 0x3a) return null;
-    let v = k + 2;
-    while (v < e && bytes[v] === 0x20) v++;
-    if (bytes[v] !== QUOTE) return null;
-    const q = closingQuote(bytes, v);
-    if (q < 0 || q >= e) return null;
-    const after = q + 1;
-    if (!(after === e || (after === e - 1 && bytes[after] === 0x2c))) return null;
-    (where[k - s - 1] ??= new Map()).set(key, v);
+    const line = entryLine(bytes, s, e);
+    if (line === null) return null;
+    (where[line.digits] ??= new Map()).set(line.key, line.value);
   }
   if (!sawOpen || !sawClose) return null;
   return {
     get(prefix: string): string | undefined {
-      if (prefix.length === 0 || prefix.length > MAX_KEY_DIGITS) return undefined;
-      let key = 0;
-      for (let i = 0; i < prefix.length; i++) {
-        const d = hexValue(prefix.charCodeAt(i));
-        if (d < 0) return undefined;
-        key = key * 16 + d;
-      }
+      const key = prefixKey(prefix);
+      if (key < 0) return undefined;
       const v = where[prefix.length]?.get(key);
       if (v === undefined) return undefined;
       return JSON.parse(bytes.toString('utf8', v, closingQuote(bytes, v) + 1)) as string;
@@ -132,7 +112,19 @@ export function indexRegistryLines(bytes: Buffer): RegistryIndex | null {
   };
 }
 
-/** Where one `"KEY": "VALUE"[,]` line's parts are, or null when the line is not one. */
+/** A registry key's number for an upper-case hex prefix (its length gives the digits), or -1 when it can not be a key. */
+function prefixKey(prefix: string): number {
+  if (prefix.length === 0 || prefix.length > MAX_KEY_DIGITS) return -1;
+  let key = 0;
+  for (let i = 0; i < prefix.length; i++) {
+    const d = hexValue(prefix.charCodeAt(i));
+    if (d < 0) return -1;
+    key = key * 16 + d;
+  }
+  return key;
+}
+
+/** Where one `"KEY": "VALUE"[,]` line's parts are (KEY plain hex digits), or null when the line is not one. */
 interface EntryLine {
   /** The key's hex digits as a number, and how many digits it has. */
   key: number;
@@ -303,13 +295,8 @@ export function sortedRegistryLines(source: Buffer | ByteSource): RegistryIndex 
 
   return {
     get(prefix: string): string | undefined {
-      if (prefix.length === 0 || prefix.length > MAX_KEY_DIGITS) return undefined;
-      let key = 0;
-      for (let i = 0; i < prefix.length; i++) {
-        const d = hexValue(prefix.charCodeAt(i));
-        if (d < 0) return undefined;
-        key = key * 16 + d;
-      }
+      const key = prefixKey(prefix);
+      if (key < 0) return undefined;
       // Lines in [lo, hi) byte range; each step looks at the line holding the midpoint.
       let lo = bodyStart;
       let hi = bodyEnd;

@@ -3,34 +3,43 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createRequire } from 'node:module';
-import { fileSource, indexRegistryLines, lookupVendor, normaliseHardwareAddress, sortedRegistryLines } from '../../agent/inventory/mac-vendor.js';
+import {
+  fileSource,
+  indexRegistryLines,
+  lookupVendor,
+  normaliseHardwareAddress,
+  sortedRegistryLines,
+  type RegistryIndex,
+} from '../../agent/inventory/mac-vendor.js';
+
+const REGISTRY = createRequire(import.meta.url).resolve('oui-data');
+const registryBytes = readFileSync(REGISTRY);
+/** The installed registry as JSON.parse reads it: the reference for every lookup structure. */
+const registry = JSON.parse(registryBytes.toString('utf8')) as Record<string, string>;
+
+/** How many registry entries `index` answers differently from JSON.parse. */
+function wrongEntries(index: RegistryIndex): number {
+  let wrong = 0;
+  for (const [k, v] of Object.entries(registry)) if (index.get(k) !== v) wrong++;
+  return wrong;
+}
 
 t.test('the line index of the registry reads every entry as JSON.parse does', async (t) => {
-  const bytes = readFileSync(createRequire(import.meta.url).resolve('oui-data'));
-  const index = indexRegistryLines(bytes);
+  const index = indexRegistryLines(registryBytes);
   t.ok(index, 'oui-data is one entry per line');
-  const parsed = JSON.parse(bytes.toString('utf8')) as Record<string, string>;
-  let wrong = 0;
-  for (const [k, v] of Object.entries(parsed)) if (index!.get(k) !== v) wrong++;
-  t.equal(wrong, 0);
+  t.equal(wrongEntries(index!), 0);
   t.equal(index!.get('ZZZZZZ'), undefined);
 });
 
 t.test('the installed registry is searched in place, and every entry reads as JSON.parse does', async (t) => {
-  const bytes = readFileSync(createRequire(import.meta.url).resolve('oui-data'));
-  const search = sortedRegistryLines(bytes);
+  const search = sortedRegistryLines(registryBytes);
   t.ok(search, 'oui-data is one entry per line, sorted by key length then key (else a run indexes it: slower, same answers)');
-  const parsed = JSON.parse(bytes.toString('utf8')) as Record<string, string>;
-  let wrong = 0;
-  for (const [k, v] of Object.entries(parsed)) if (search!.get(k) !== v) wrong++;
-  t.equal(wrong, 0);
-  for (const miss of ['ZZZZZZ', '', 'FFFFFFFFFFFFFF', '000', 'FFFFFF', '8C1F64FFF']) t.equal(search!.get(miss), parsed[miss], miss);
+  t.equal(wrongEntries(search!), 0);
+  for (const miss of ['ZZZZZZ', '', 'FFFFFFFFFFFFFF', '000', 'FFFFFF', '8C1F64FFF']) t.equal(search!.get(miss), registry[miss], miss);
   // The same search reading the file in blocks as it probes (how a run reads it).
-  const fromFile = sortedRegistryLines(fileSource(createRequire(import.meta.url).resolve('oui-data')));
+  const fromFile = sortedRegistryLines(fileSource(REGISTRY));
   t.ok(fromFile);
-  wrong = 0;
-  for (const [k, v] of Object.entries(parsed)) if (fromFile!.get(k) !== v) wrong++;
-  t.equal(wrong, 0, 'every entry read through 16 KiB blocks');
+  t.equal(wrongEntries(fromFile!), 0, 'every entry read through 16 KiB blocks');
 });
 
 t.test('the block reader serves windows across block edges', async (t) => {
@@ -89,12 +98,10 @@ t.test('the line index refuses what it can not split by line (the caller then pa
 });
 
 t.test('MA-M and MA-S blocks lie only under MA-L blocks of the IEEE RA (or unlisted ones), so a vendor MA-L ends a lookup', async (t) => {
-  const bytes = readFileSync(createRequire(import.meta.url).resolve('oui-data'));
-  const parsed = JSON.parse(bytes.toString('utf8')) as Record<string, string>;
-  const name = (k: string): string => (parsed[k] ?? '').split('\n', 1)[0].trim();
+  const name = (k: string): string => (registry[k] ?? '').split('\n', 1)[0].trim();
   let sub = 0;
   const under: string[] = [];
-  for (const k of Object.keys(parsed)) {
+  for (const k of Object.keys(registry)) {
     if (k.length !== 7 && k.length !== 9) continue;
     sub++;
     const l = name(k.slice(0, 6));
