@@ -4,8 +4,9 @@
  * allow-listed elements; `dicom-parser` then reads them. Deflated datasets
  * (PS3.5 §A.5) are inflated with a hard cap on input and output.
  */
+import { createRequire } from 'node:module';
 import zlib from 'node:zlib';
-import dicomParser from 'dicom-parser';
+import type dicomParserModule from 'dicom-parser';
 import {
   DICOM_ALL_VRS,
   DICOM_TAG_DEVICE_SERIAL_NUMBER,
@@ -26,6 +27,14 @@ import {
 } from './constants.js';
 import { DatasetPrefixWalker, type WalkIssue } from './dataset-prefix.js';
 import { textStringAt } from './pdu-parser.js';
+
+/**
+ * `dicom-parser` is CommonJS. Imported from ESM, Node first runs its CJS
+ * lexer over the file to find the exports (about 20 ms on the main thread
+ * here, plus a 70 ms optimising compile of the lexer as it warms); `require`
+ * loads it without that.
+ */
+const dicomParser = createRequire(import.meta.url)('dicom-parser') as typeof dicomParserModule;
 
 /** Equipment attributes read from one dataset (PS3.3 C.7.5.1, C.7.5.2, C.7.3.1, C.12.1). */
 export interface EquipmentAttributes {
@@ -248,7 +257,7 @@ interface ParserDataSet {
 }
 
 const DataSetCtor = (dicomParser as unknown as {
-  DataSet: new (parser: dicomParser.ByteArrayParser, bytes: Uint8Array, elements: Record<string, unknown>) => dicomParser.DataSet;
+  DataSet: new (parser: dicomParserModule.ByteArrayParser, bytes: Uint8Array, elements: Record<string, unknown>) => dicomParserModule.DataSet;
 }).DataSet;
 
 /** Implicit VR needs the VR of the sequence we copied, so dicom-parser walks its items. */
