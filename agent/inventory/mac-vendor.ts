@@ -36,8 +36,8 @@ let registry: RegistryIndex | null = null;
  * such a file is searched in place (binary search over its lines, read in
  * blocks as probed, a value decoded only when looked up) with nothing built
  * up front: reading and indexing its 50,000 lines took 60-90 ms of every
- * run. A file with one entry per line in another order is indexed by line;
- * any other shape is parsed whole.
+ * run. A file in any other layout (a future oui-data) is parsed whole:
+ * slower, same answers.
  */
 function load(): RegistryIndex {
   if (registry) return registry;
@@ -49,8 +49,7 @@ function load(): RegistryIndex {
     // unreadable in place: the whole-file read below reports it
   }
   if (sorted !== null) return (registry = sorted);
-  const bytes = readFileSync(path);
-  registry = indexRegistryLines(bytes) ?? objectIndex(JSON.parse(bytes.toString('utf8')) as Record<string, string>);
+  registry = objectIndex(JSON.parse(readFileSync(path, 'utf8')) as Record<string, string>);
   return registry;
 }
 
@@ -61,56 +60,6 @@ function objectIndex(entries: Record<string, string>): RegistryIndex {
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
 const NEWLINE = 0x0a;
-
-/**
- * Index a JSON object of string values written one `"KEY": "VALUE"` entry
- * per line (RFC 8259: a raw line break can not occur inside a string, so
- * lines split entries exactly). Every value is checked to be one string
- * literal ending its line; anything else (another layout, two entries on a
- * line, a non-string value) returns null and the caller parses the file
- * whole. A repeated key keeps its last value, as JSON.parse does.
- */
-export function indexRegistryLines(bytes: Buffer): RegistryIndex | null {
-  // key -> offset of its value's opening quote; keys are hex, kept as numbers (one map per key length) to make no strings
-  const where: Map<number, number>[] = [];
-  let p = 0;
-  let sawOpen = false;
-  let sawClose = false;
-  while (p < bytes.length) {
-    let eol = bytes.indexOf(NEWLINE, p);
-    if (eol < 0) eol = bytes.length;
-    let e = eol;
-    if (e > p && bytes[e - 1] === 0x0d) e--; // CRLF
-    let s = p;
-    while (s < e && (bytes[s] === 0x20 || bytes[s] === 0x09)) s++;
-    while (e > s && (bytes[e - 1] === 0x20 || bytes[e - 1] === 0x09)) e--;
-    p = eol + 1;
-    if (s === e) continue;
-    if (sawClose) return null;
-    if (!sawOpen) {
-      if (e - s !== 1 || bytes[s] !== 0x7b) return null; // '{' alone on the first line
-      sawOpen = true;
-      continue;
-    }
-    if (e - s === 1 && bytes[s] === 0x7d) {
-      sawClose = true; // '}' alone on the last line
-      continue;
-    }
-    const line = entryLine(bytes, s, e);
-    if (line === null) return null;
-    (where[line.digits] ??= new Map()).set(line.key, line.value);
-  }
-  if (!sawOpen || !sawClose) return null;
-  return {
-    get(prefix: string): string | undefined {
-      const key = prefixKey(prefix);
-      if (key < 0) return undefined;
-      const v = where[prefix.length]?.get(key);
-      if (v === undefined) return undefined;
-      return JSON.parse(bytes.toString('utf8', v, closingQuote(bytes, v) + 1)) as string;
-    },
-  };
-}
 
 /** A registry key's number for an upper-case hex prefix (its length gives the digits), or -1 when it can not be a key. */
 function prefixKey(prefix: string): number {
@@ -179,7 +128,7 @@ export interface ByteSource {
 }
 
 /** A Buffer already in memory as a ByteSource. */
-export function bufferSource(bytes: Buffer): ByteSource {
+function bufferSource(bytes: Buffer): ByteSource {
   return { size: bytes.length, window: () => ({ buf: bytes, base: 0 }) };
 }
 
@@ -333,7 +282,7 @@ const MAX_KEY_DIGITS = 13;
 /**
  * Value of an upper-case hex digit, else -1. Lower case is refused: JSON
  * keys are case-sensitive, and a lower-case key must not match an
- * upper-case prefix (the file has none, and the index then gives up).
+ * upper-case prefix (the file has none, and the search then gives up).
  */
 function hexValue(c: number): number {
   if (c >= 0x30 && c <= 0x39) return c - 0x30;
