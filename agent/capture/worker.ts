@@ -55,6 +55,21 @@ const snapLength = Math.min(Math.max(opts.snapLength ?? 65535, 64), MAX_SNAPLEN)
 const pktBuf = Buffer.alloc(live ? snapLength : MAX_SNAPLEN);
 const hdrBuf = Buffer.alloc(16);
 const hdr32 = new Uint32Array(hdrBuf.buffer, hdrBuf.byteOffset, 4);
+/**
+ * Views of pktBuf's first N bytes, made once per length seen: copying through
+ * `batch.set(view)` allocates nothing per packet, where `pktBuf.copy(...)`
+ * builds a view of the source on every call. A capture holds few distinct
+ * lengths; at worst this holds one small view object per possible length.
+ */
+const prefixViews: Array<Uint8Array | undefined> = [];
+function prefix(len: number): Uint8Array {
+  let v = prefixViews[len];
+  if (v === undefined) {
+    v = new Uint8Array(pktBuf.buffer, pktBuf.byteOffset, len);
+    prefixViews[len] = v;
+  }
+  return v;
+}
 const warn = (message: string): void => post({ kind: 'warning', message });
 
 function open(session: NativePcapSession, filter: string): string {
@@ -183,7 +198,7 @@ function onPacket(): void {
       // A packet bigger than a batch gets a batch of its own size (sent whole by the next flush).
       batchAb = new ArrayBuffer(need);
       batch = Buffer.from(batchAb);
-    batchView = new DataView(batchAb);
+      batchView = new DataView(batchAb);
     }
   } else if ((total & 1023) === 0 && stopRequested()) {
     requestStop();
@@ -194,7 +209,7 @@ function onPacket(): void {
   batchView.setUint32(used + 4, hdr32[1], true);
   batchView.setUint32(used + 8, capLen, true);
   batchView.setUint32(used + 12, hdr32[3], true);
-  pktBuf.copy(batch, used + BATCH_RECORD_HEADER, 0, capLen);
+  batch.set(prefix(capLen), used + BATCH_RECORD_HEADER);
   used += need;
   count++;
   total++;
