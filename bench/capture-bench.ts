@@ -8,7 +8,9 @@
  * "peak RSS flat as the capture grows" is checked, not assumed.
  *
  * Each contender runs BENCH_RUNS times (default 3) and its fastest run
- * counts: on a shared machine other work only ever adds time.
+ * counts: on a shared machine other work only ever adds time. auscult runs
+ * as its compiled executable, with the node flags of its launcher line; the
+ * ceiling runs under the same flags.
  * After each workload, bench/stages.ts shows where auscult's main thread
  * spends its time on the smaller capture.
  *
@@ -23,7 +25,7 @@
  * BENCH_RUNS sets the runs per contender.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readPcap } from '../scripts/lib/pcap-file.js';
@@ -136,16 +138,25 @@ function hospitalInputs(imaging: string): string[] {
 
 const fmt = (n: number, d = 0): string => n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
 
+/** The compiled command line (npm run build), run as an executable: no TypeScript loader at start-up. */
+const auscultMain = join(root, 'dist', 'agent', 'cli', 'main.js');
+
+/**
+ * The node flags auscult's launchers run with: the `#!/usr/bin/env -S node ...`
+ * line of the compiled command (bin/auscult.js carries the same line). The
+ * ceiling runs with them too, so both sides of the ratio get the same V8.
+ */
+function launcherNodeFlags(): string[] {
+  const first = readFileSync(auscultMain, 'utf8').split('\n', 1)[0];
+  const m = /^#!\/usr\/bin\/env -S node((?: --\S+)*)$/.exec(first);
+  if (m === null) throw new Error(`${auscultMain}: expected a "#!/usr/bin/env -S node [flags]" first line, found "${first}"`);
+  return m[1].split(' ').filter((f) => f !== '');
+}
+
 function contenders(path: string, packets: number, bytes: number): Run[] {
   return [
-    measure('libpcap bare read (ceiling)', ['node', join(root, 'bench', 'bare-read.mjs'), path], packets, bytes),
-    measure(
-      'auscult inventory',
-      // The compiled build (npm run build), as deployed: no TypeScript loader at start-up.
-      ['node', join(root, 'dist', 'agent', 'cli', 'main.js'), 'inventory', '--read', path, '--format', 'json', '--output', '/dev/null'],
-      packets,
-      bytes,
-    ),
+    measure('libpcap bare read (ceiling)', ['node', ...launcherNodeFlags(), join(root, 'bench', 'bare-read.mjs'), path], packets, bytes),
+    measure('auscult inventory', [auscultMain, 'inventory', '--read', path, '--format', 'json', '--output', '/dev/null'], packets, bytes),
     measure(
       'tshark DICOM fields (peer)',
       [

@@ -1,6 +1,11 @@
+#!/usr/bin/env -S node --v8-pool-size=1
 /**
  * `auscult` command line: inventory, correlate, agent, scan (active checks),
  * demo, collector, kb.
+ *
+ * The first line carries the launcher's node flags (bin/auscult.js says why),
+ * so the compiled build runs with them too when executed directly:
+ * `dist/agent/cli/main.js inventory --read FILE` (npm run build makes it executable).
  */
 import { discardPreopened, preopenCapture } from '../capture/preopen.js';
 import { AuscultError } from '../errors.js';

@@ -24,6 +24,20 @@ t.test('--help lists the inventory command', async (t) => {
   t.match(r.stdout, /inventory/);
 });
 
+t.test('the launcher runs as an executable, with the node flags the compiled command line carries too', async (t) => {
+  // bin/auscult.js is what `npx auscult` executes: its first line must work
+  // through env(1), and agent/cli/main.ts (dist/agent/cli/main.js, which
+  // `npm run bench` executes) must carry the same flags.
+  const launcher = readFileSync(BIN, 'utf8').split('\n', 1)[0];
+  const main = readFileSync(join(REPO, 'agent', 'cli', 'main.ts'), 'utf8').split('\n', 1)[0];
+  t.match(launcher, /^#!\/usr\/bin\/env -S node --v8-pool-size=1$/);
+  t.equal(main, launcher);
+  t.ok((statSync(BIN).mode & 0o111) !== 0, 'bin/auscult.js is executable');
+  const r = spawnSync(BIN, ['--version'], { encoding: 'utf8', cwd: REPO, timeout: 60_000 });
+  t.equal(r.status, 0, r.stderr);
+  t.match(r.stdout.trim(), /^\d+\.\d+\.\d+$/);
+});
+
 t.test('inventory --help documents --read and --filter', async (t) => {
   const r = auscult('inventory', '--help');
   t.equal(r.code, 0);
