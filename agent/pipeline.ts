@@ -14,7 +14,7 @@ import { createDicomAnalyzer, dicomProbe } from '../protocols/dicom/index.js';
 import { createHl7Analyzer, hl7Probe } from '../protocols/hl7/index.js';
 import type { Hl7StreamStats } from '../protocols/hl7/events.js';
 import type { DicomStreamStats } from '../protocols/dicom/events.js';
-import { decodeFrameAt } from '../protocols/link/decode.js';
+import { decodeFrameInto, newPacketScratch } from '../protocols/link/decode.js';
 import type { DecodedPacket } from '../protocols/link/types.js';
 import { createDispatcher, type ProtocolRegistration } from './dispatch/protocol-dispatcher.js';
 import { FlowTable, type FlowTableOptions } from './flow/flow-table.js';
@@ -126,6 +126,12 @@ export class Pipeline {
   private bytes = 0;
   private lastTs = 0;
   private readonly decodeFailures: Record<string, number> = {};
+  /**
+   * Every frame is decoded into this one packet: the flow table and the DHCP
+   * observer copy out what they keep (addresses, ports, flags), and payload
+   * bytes are only read during the call, so nothing refers to it afterwards.
+   */
+  private readonly scratch = newPacketScratch();
 
   constructor(opts: PipelineOptions = {}) {
     this.inventory = new Inventory(opts.inventory);
@@ -167,12 +173,13 @@ export class Pipeline {
     this.packets++;
     this.bytes += origLen;
     if (ts > this.lastTs) this.lastTs = ts;
-    const r = decodeFrameAt(linkType, buf, start, end, ts);
-    if (!r.ok) {
-      this.decodeFailures[r.reason] = (this.decodeFailures[r.reason] ?? 0) + 1;
+    const scratch = this.scratch;
+    const err = decodeFrameInto(linkType, buf, start, end, ts, scratch);
+    if (err !== null) {
+      this.decodeFailures[err.reason] = (this.decodeFailures[err.reason] ?? 0) + 1;
       return;
     }
-    this.flows.packet(r.packet);
+    this.flows.packet(scratch.packet);
   }
 
   /** End of capture: flush every flow, then build the report. */

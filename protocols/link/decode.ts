@@ -28,6 +28,7 @@ import {
   LINKTYPE_LOOP,
   LINKTYPE_NULL,
   LINKTYPE_RAW,
+  type DecodedPacket,
   type DecodeResult,
   type TcpHeader,
 } from './types.js';
@@ -106,12 +107,66 @@ export function decodeFrame(linkType: number, frame: Buffer, ts: number): Decode
   return decodeFrameAt(linkType, frame, 0, frame.length, ts);
 }
 
+function newDecodedPacket(): DecodedPacket {
+  return {
+    ts: 0,
+    srcMac: null,
+    dstMac: null,
+    vlans: NO_VLANS,
+    ipVersion: 4,
+    srcIp: '',
+    dstIp: '',
+    ipProto: 0,
+    srcPort: 0,
+    dstPort: 0,
+    tcp: null,
+    payload: EMPTY,
+    fragment: false,
+  };
+}
+
+/** A packet (and its TCP header) that `decodeFrameInto` overwrites frame after frame. */
+export interface PacketScratch {
+  readonly packet: DecodedPacket;
+  readonly tcp: TcpHeader;
+}
+
+export function newPacketScratch(): PacketScratch {
+  return { packet: newDecodedPacket(), tcp: { seq: 0, ack: 0, flags: 0, window: 0 } };
+}
+
 /**
  * `decodeFrame` for a frame stored at `buf[start, end)`, e.g. inside a
  * capture batch, without a Buffer view made for it first (one allocation
  * less per packet). The payload is a view of `buf`.
  */
 export function decodeFrameAt(linkType: number, frame: Buffer, start: number, end: number, ts: number): DecodeResult {
+  const packet = newDecodedPacket();
+  const err = decodeInto(linkType, frame, start, end, ts, packet, { seq: 0, ack: 0, flags: 0, window: 0 });
+  return err ?? { ok: true, packet };
+}
+
+/**
+ * `decodeFrameAt` into `scratch.packet`, overwriting the previous frame's
+ * values: no result, packet or TCP header object is allocated, only the
+ * payload view. For a consumer that is done with a packet before it decodes
+ * the next (the pipeline); anything kept must be copied out, as with the
+ * payload. Returns null, or why the frame was not decoded (the packet is
+ * then partly overwritten).
+ */
+export function decodeFrameInto(linkType: number, frame: Buffer, start: number, end: number, ts: number, scratch: PacketScratch): LayerError | null {
+  return decodeInto(linkType, frame, start, end, ts, scratch.packet, scratch.tcp);
+}
+
+function decodeInto(
+  linkType: number,
+  frame: Buffer,
+  start: number,
+  end: number,
+  ts: number,
+  out: DecodedPacket,
+  tcpHeader: TcpHeader,
+): LayerError | null {
   const linkErr = decodeLink(linkType, frame, start, end);
   if (linkErr !== null) return linkErr;
 
@@ -123,7 +178,7 @@ export function decodeFrameAt(linkType: number, frame: Buffer, start: number, en
 
   let srcPort = 0;
   let dstPort = 0;
-  let tcpHeader: TcpHeader | null = null;
+  let hasTcp = false;
   let payload: Buffer = EMPTY;
   if (ip.hasTransportHeader) {
     if (ip.protocol === 6) {
@@ -131,7 +186,11 @@ export function decodeFrameAt(linkType: number, frame: Buffer, start: number, en
       if (err !== null) return err;
       srcPort = tcp.srcPort;
       dstPort = tcp.dstPort;
-      tcpHeader = { seq: tcp.seq, ack: tcp.ack, flags: tcp.flags, window: tcp.window };
+      tcpHeader.seq = tcp.seq;
+      tcpHeader.ack = tcp.ack;
+      tcpHeader.flags = tcp.flags;
+      tcpHeader.window = tcp.window;
+      hasTcp = true;
       // Nearly half the TCP segments on a capture are bare ACKs: they share one empty buffer instead of a view each.
       if (tcp.payloadOffset < ip.payloadEnd) payload = frame.subarray(tcp.payloadOffset, ip.payloadEnd);
     } else if (ip.protocol === 17) {
@@ -144,22 +203,18 @@ export function decodeFrameAt(linkType: number, frame: Buffer, start: number, en
   }
 
   const v4 = ip.version === 4;
-  return {
-    ok: true,
-    packet: {
-      ts,
-      srcMac: link.srcMacOffset >= 0 ? cachedMac(frame, link.srcMacOffset) : null,
-      dstMac: link.dstMacOffset >= 0 ? cachedMac(frame, link.dstMacOffset) : null,
-      vlans: link.vlans,
-      ipVersion: ip.version,
-      srcIp: v4 ? cachedIpv4(frame, ip.srcOffset) : formatIpv6(frame, ip.srcOffset),
-      dstIp: v4 ? cachedIpv4(frame, ip.dstOffset) : formatIpv6(frame, ip.dstOffset),
-      ipProto: ip.protocol,
-      srcPort,
-      dstPort,
-      tcp: tcpHeader,
-      payload,
-      fragment: ip.fragment,
-    },
-  };
+  out.ts = ts;
+  out.srcMac = link.srcMacOffset >= 0 ? cachedMac(frame, link.srcMacOffset) : null;
+  out.dstMac = link.dstMacOffset >= 0 ? cachedMac(frame, link.dstMacOffset) : null;
+  out.vlans = link.vlans;
+  out.ipVersion = ip.version;
+  out.srcIp = v4 ? cachedIpv4(frame, ip.srcOffset) : formatIpv6(frame, ip.srcOffset);
+  out.dstIp = v4 ? cachedIpv4(frame, ip.dstOffset) : formatIpv6(frame, ip.dstOffset);
+  out.ipProto = ip.protocol;
+  out.srcPort = srcPort;
+  out.dstPort = dstPort;
+  out.tcp = hasTcp ? tcpHeader : null;
+  out.payload = payload;
+  out.fragment = ip.fragment;
+  return null;
 }

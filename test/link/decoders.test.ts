@@ -1,5 +1,9 @@
 import t from 'tap';
-import { decodeFrame, formatIpv6 } from '../../protocols/link/decode.js';
+import { readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { decodeFrame, decodeFrameInto, formatIpv6, newPacketScratch } from '../../protocols/link/decode.js';
+import { readPcap } from '../../scripts/lib/pcap-file.js';
+import { FIXTURES } from '../helpers/paths.js';
 import {
   LINKTYPE_ETHERNET,
   LINKTYPE_LINUX_SLL,
@@ -242,4 +246,50 @@ t.test('decodeFrameAt on a frame inside a larger buffer equals decodeFrame on th
     }
   }
   t.ok(frames > 50, `${frames} frames compared`);
+});
+
+t.test('decodeFrameInto: frame after frame into one scratch packet, the same as a fresh decode of each', async (t) => {
+  // Every committed capture in one sequence (TCP, UDP, IPv6, VLANs, link
+  // types), so a field one frame sets and the next must clear (the TCP
+  // header, a payload, ports, MACs) would show as a difference.
+  const dir = FIXTURES;
+  const files: string[] = [];
+  for (const sub of readdirSync(dir)) {
+    const d = join(dir, sub);
+    if (!statSync(d).isDirectory()) continue;
+    for (const f of readdirSync(d).sort()) if (f.endsWith('.pcap')) files.push(join(d, f));
+  }
+  const scratch = newPacketScratch();
+  let decoded = 0;
+  let failures = 0;
+  let tcp = 0;
+  let udp = 0;
+  for (const f of files) {
+    const cap = readPcap(f);
+    for (const r of cap.records) {
+      const ts = r.sec + r.usec / 1e6;
+      const fresh = decodeFrame(cap.linkType, r.frame, ts);
+      // Inside a larger buffer, as in a capture batch.
+      const batch = Buffer.concat([Buffer.alloc(7, 0xee), r.frame, Buffer.alloc(5, 0xee)]);
+      const err = decodeFrameInto(cap.linkType, batch, 7, 7 + r.frame.length, ts, scratch);
+      if (!fresh.ok) {
+        failures++;
+        if (err === null || err.reason !== fresh.reason) t.fail(`${f}: frame failed fresh (${fresh.reason}) but into: ${err?.reason ?? 'ok'}`);
+        continue;
+      }
+      if (err !== null) {
+        t.fail(`${f}: ${err.reason} into scratch, fresh decode was fine`);
+        continue;
+      }
+      const p = scratch.packet;
+      const same = { ...p, tcp: p.tcp === null ? null : { ...p.tcp }, payload: p.payload.toString('hex') };
+      const want = { ...fresh.packet, payload: fresh.packet.payload.toString('hex') };
+      if (JSON.stringify(same) !== JSON.stringify(want)) t.fail(`${f}: ${JSON.stringify(same)} != ${JSON.stringify(want)}`);
+      if (p.tcp !== null && p.tcp !== scratch.tcp) t.fail('the TCP header is the scratch one');
+      decoded++;
+      if (p.ipProto === 6) tcp++;
+      if (p.ipProto === 17) udp++;
+    }
+  }
+  t.ok(decoded > 1000 && tcp > 0 && udp > 0 && failures > 0, `${decoded} frames (${tcp} TCP, ${udp} UDP), ${failures} not decodable, over ${files.length} captures`);
 });
