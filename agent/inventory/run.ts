@@ -6,7 +6,6 @@ import { AuscultError } from '../errors.js';
 import { Pipeline, type PipelineOptions } from '../pipeline.js';
 import type { RulePack } from '../../rules/fingerprint/index.js';
 import type { KnowledgeBase } from '../../rules/types.js';
-import { enrichReport } from './enrich.js';
 import type { InventoryReport } from './types.js';
 
 export interface RunInventoryOptions extends PipelineOptions {
@@ -35,6 +34,13 @@ export interface RunInventoryResult {
 export async function runInventory(opts: RunInventoryOptions): Promise<RunInventoryResult> {
   const capture = await openCapture({ file: opts.file, filter: opts.filter });
   const pipeline = new Pipeline(opts);
+  // The identity step (its modules, the rule pack read and validated) is
+  // prepared while the capture is read: it runs between batches, in time
+  // the pipeline would otherwise spend waiting for the capture worker,
+  // instead of before the first packet or after the last. A bad pack
+  // still fails after the read, as before.
+  const enrichment = import('./enrich.js').then((m) => ({ enrichReport: m.enrichReport, pack: opts.pack ?? m.rulePack() }));
+  enrichment.catch(() => {});
   const linkType = capture.linkType;
   let error: AuscultError | null = null;
   try {
@@ -45,7 +51,8 @@ export async function runInventory(opts: RunInventoryOptions): Promise<RunInvent
     if (!(err instanceof AuscultError)) throw err;
     error = err;
   }
-  const report = enrichReport(pipeline.finish(), { kb: opts.kb, pack: opts.pack });
+  const { enrichReport, pack } = await enrichment;
+  const report = enrichReport(pipeline.finish(), { kb: opts.kb, pack });
   if (error) report.stats.readError = { code: error.code, message: error.message };
   return { report, error };
 }
