@@ -18,6 +18,7 @@ import {
   CTL_CREDITS,
   CTL_LENGTH,
   CTL_STOP,
+  CTL_WAITING,
   type CaptureOptions,
   type WorkerInit,
   type WorkerToMain,
@@ -285,7 +286,8 @@ export class Capture {
 
   private returnCredit(): void {
     Atomics.add(this.control, CTL_CREDITS, 1);
-    Atomics.notify(this.control, CTL_CREDITS);
+    // A notify costs a futex wake; most credits come back while the worker is reading.
+    if (Atomics.load(this.control, CTL_WAITING) !== 0) Atomics.notify(this.control, CTL_CREDITS);
   }
 
   /**

@@ -31,7 +31,8 @@ export type WorkerToMain =
 /** Indexes into the control Int32Array shared with the worker. */
 export const CTL_CREDITS = 0; // batches the worker may still send before waiting
 export const CTL_STOP = 1; // non-zero: stop at the next packet or wait
-export const CTL_LENGTH = 2;
+export const CTL_WAITING = 2; // non-zero while the worker waits for a credit (the consumer notifies only then)
+export const CTL_LENGTH = 3;
 
 /** What the main thread hands the worker at start (worker_threads workerData). */
 export interface WorkerInit {

@@ -17,6 +17,7 @@ import {
   BATCH_RECORD_HEADER,
   CTL_CREDITS,
   CTL_STOP,
+  CTL_WAITING,
   type WorkerInit,
   type WorkerToMain,
 } from './types.js';
@@ -151,7 +152,12 @@ function takeCredit(): boolean {
       if (Atomics.compareExchange(ctl, CTL_CREDITS, c, c - 1) === c) return true;
       continue;
     }
-    Atomics.wait(ctl, CTL_CREDITS, c, WAIT_SLICE_MS);
+    // Announce the wait, then look again: the consumer adds a credit before
+    // it reads the flag, so either it sees the flag and notifies, or this
+    // thread sees the credit (and Atomics.wait returns at once on a changed value).
+    Atomics.store(ctl, CTL_WAITING, 1);
+    if (Atomics.load(ctl, CTL_CREDITS) === c) Atomics.wait(ctl, CTL_CREDITS, c, WAIT_SLICE_MS);
+    Atomics.store(ctl, CTL_WAITING, 0);
   }
 }
 
