@@ -64,6 +64,7 @@ function counted<S>(
       counters.add(analyzer.stats);
       return {
         data: (dir, chunk, ts) => analyzer.data(dir, chunk, ts),
+        skip: (dir, length, ts) => analyzer.skip?.(dir, length, ts) ?? 0,
         gap: (dir, length, ts) => analyzer.gap(dir, length, ts),
         end: (dir, reason, ts) => {
           analyzer.end(dir, reason, ts);

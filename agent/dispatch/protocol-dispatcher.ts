@@ -125,10 +125,14 @@ export function createDispatcher(
     };
 
     return {
-      data(dir: Direction, chunk: Buffer, ts: number): void {
+      data(dir: Direction, chunk: Buffer, ts: number): number | void {
         if (inner) return inner.data(dir, chunk, ts);
         if (gaveUp || chunk.length === 0) return;
         tryProbe(dir, chunk, ts);
+      },
+      // Only after the analyzer itself allowed it (data() answered), so `inner` is set.
+      skip(dir: Direction, length: number, ts: number): number {
+        return inner?.skip?.(dir, length, ts) ?? 0;
       },
       gap(dir: Direction, length: number, ts: number): void {
         if (inner) return inner.gap(dir, length, ts);

@@ -13,6 +13,8 @@ export class AnalyzerGuard {
   constructor(
     target: StreamAnalyzer | null,
     private readonly stats: FlowStats,
+    /** Pass on the analyzer's offers to skip bytes (FlowTableOptions.bypass). */
+    private readonly bypass = true,
   ) {
     this.target = target;
   }
@@ -22,14 +24,30 @@ export class AnalyzerGuard {
     return this.target === null;
   }
 
-  data(dir: Direction, chunk: Buffer, ts: number): void {
+  /** Delivers `chunk`; returns how many following bytes the analyzer would pass over unread (see `skip`). */
+  data(dir: Direction, chunk: Buffer, ts: number): number {
     const t = this.target;
-    if (t === null) return;
+    if (t === null) return 0;
     this.stats.bytesDelivered += chunk.length;
     try {
-      t.data(dir, chunk, ts);
+      const skippable = t.data(dir, chunk, ts);
+      return this.bypass && typeof skippable === 'number' && skippable > 0 && t.skip !== undefined ? skippable : 0;
     } catch {
       this.fail();
+      return 0;
+    }
+  }
+
+  /** `length` bytes the analyzer allowed to pass unread (StreamAnalyzer.skip); counted as delivered. */
+  skip(dir: Direction, length: number, ts: number): number {
+    const t = this.target;
+    if (t === null || t.skip === undefined) return 0;
+    this.stats.bytesDelivered += length;
+    try {
+      return t.skip(dir, length, ts);
+    } catch {
+      this.fail();
+      return 0;
     }
   }
 

@@ -30,6 +30,13 @@ export interface FlowTableOptions {
   maxClosedMemory?: number;
   /** Called with every UDP packet (for DHCP and friends); the payload is a view, valid during the call. */
   onUdp?: (pkt: DecodedPacket) => void;
+  /**
+   * Let analyzers pass over bytes they would not read (StreamAnalyzer.skip),
+   * e.g. pixel data after the equipment tags. Default true; false delivers
+   * every byte through data(), which the tests use to show both give the
+   * same results.
+   */
+  bypass?: boolean;
 }
 
 /** Most recently active entries skipped per eviction for the flow cap. */
@@ -42,6 +49,7 @@ const DEFAULTS = {
   maxHeldBytesTotal: 128 * 1024 * 1024,
   closedMemory: 60,
   maxClosedMemory: 65_536,
+  bypass: true,
 };
 
 /**
@@ -102,6 +110,7 @@ export class FlowTable {
       maxHeldBytesTotal: options.maxHeldBytesTotal ?? DEFAULTS.maxHeldBytesTotal,
       closedMemory: options.closedMemory ?? DEFAULTS.closedMemory,
       maxClosedMemory: options.maxClosedMemory ?? DEFAULTS.maxClosedMemory,
+      bypass: options.bypass ?? DEFAULTS.bypass,
     };
     this.onUdp = options.onUdp ?? null;
     this.budget = new HeldBudget(this.opts.maxHeldBytesTotal, this.stats);
@@ -240,7 +249,7 @@ export class FlowTable {
     } catch {
       stats.analyzerErrors++;
     }
-    const guard = new AnalyzerGuard(analyzer, stats);
+    const guard = new AnalyzerGuard(analyzer, stats, this.opts.bypass);
     const conn = new TcpConnection(
       key,
       info,

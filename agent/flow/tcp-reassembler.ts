@@ -57,6 +57,8 @@ export class TcpReassembler implements HeldHolder {
   private held: HeldSegment[] | null = null;
   private held_ = 0;
   private ended_: EndReason | null = null;
+  /** In-order bytes the analyzer will pass over unread (its last answer); they go to `skip()`, not `data()`. */
+  private skippable = 0;
 
   constructor(
     readonly dir: Direction,
@@ -285,9 +287,24 @@ export class TcpReassembler implements HeldHolder {
   }
 
   private deliver(chunk: Buffer, ts: number): void {
-    this.nextOff += chunk.length;
-    this.nextSeq = seqAdd(this.nextSeq, chunk.length);
-    this.sink.data(this.dir, chunk, ts);
+    const len = chunk.length;
+    this.nextOff += len;
+    this.nextSeq = seqAdd(this.nextSeq, len);
+    if (this.skippable === 0) {
+      this.skippable = this.sink.data(this.dir, chunk, ts);
+      return;
+    }
+    // The analyzer said it would pass over the next bytes unread: hand them to skip().
+    let done = 0;
+    while (done < len) {
+      const n = Math.min(this.skippable, len - done);
+      if (n === 0) {
+        this.skippable = this.sink.data(this.dir, done === 0 ? chunk : chunk.subarray(done), ts);
+        return;
+      }
+      this.skippable = this.sink.skip(this.dir, n, ts);
+      done += n;
+    }
   }
 
   /** Report the bytes up to `target` as lost, then deliver what follows. */
@@ -305,6 +322,8 @@ export class TcpReassembler implements HeldHolder {
       this.stats.gapBytes += length;
       this.nextOff = gapEnd;
       this.nextSeq = seqAdd(this.nextSeq, length);
+      // The analyzer's answer was about the bytes that are now lost.
+      this.skippable = 0;
       this.sink.gap(this.dir, length, ts);
       this.drain(ts);
     }

@@ -34,8 +34,21 @@ export interface ConnectionInfo {
 export type EndReason = 'fin' | 'rst' | 'idle' | 'evicted' | 'eof';
 
 export interface StreamAnalyzer {
-  /** In-order bytes for one direction. */
-  data(dir: Direction, chunk: Buffer, ts: number): void;
+  /**
+   * In-order bytes for one direction. May return how many of the bytes that
+   * follow in this direction it would pass over unread (the rest of an image
+   * it has finished with, say): the caller may then hand up to that many to
+   * `skip()` instead, as they arrive. A positive answer needs `skip()`.
+   */
+  data(dir: Direction, chunk: Buffer, ts: number): number | void;
+  /**
+   * `length` in-order bytes of `dir`, no more than the last answer of
+   * `data()`/`skip()` allowed, went past unread: the analyzer accounts for
+   * them exactly as `data()` would have. Returns how many more may be skipped.
+   * Zeek and Suricata call this bypass; here it saves a view and a parser
+   * call for each full-size packet of pixel data.
+   */
+  skip?(dir: Direction, length: number, ts: number): number;
   /** `length` bytes were lost before the next `data()` in this direction. */
   gap(dir: Direction, length: number, ts: number): void;
   /** No more bytes will come in this direction. */

@@ -148,7 +148,7 @@ class DicomStream implements StreamAnalyzer {
     this.dirs = { orig: newDir(), resp: newDir() };
   }
 
-  data(dir: Direction, chunk: Buffer, ts: number): void {
+  data(dir: Direction, chunk: Buffer, ts: number): number {
     this.ts = ts;
     const d = this.dirs[dir];
     this.stats.bytes += chunk.length;
@@ -160,6 +160,44 @@ class DicomStream implements StreamAnalyzer {
     }
     d.q.retain(); // the caller may reuse `chunk` once we return
     this.updateRetained();
+    return this.skippable(d);
+  }
+
+  /**
+   * Bytes `run()` would consume without reading them: the rest of a data set
+   * PDV whose context extracts nothing (its equipment prefix is done, or its
+   * start was never seen), or the rest of a PDU being skipped. Only with
+   * nothing queued, so they are exactly the next bytes to arrive.
+   */
+  private skippable(d: DirState): number {
+    if (d.q.length !== 0) return 0;
+    if (d.mode === 'pdv-data') {
+      const pdv = d.pdv;
+      if (pdv === null || pdv.isCommand) return 0;
+      const pc = d.pcs.get(pdv.presentationContextId);
+      return pc === undefined || pc.ds === 'active' ? 0 : d.pdvRemaining;
+    }
+    return d.mode === 'skip-pdu' ? d.pduRemaining : 0;
+  }
+
+  /**
+   * Bytes `skippable()` allowed, passed over: the same counters move as when
+   * `run()` consumes them unread, then `run()` takes the PDV's or PDU's end
+   * (the next header's mode) as it would have.
+   */
+  skip(dir: Direction, length: number, ts: number): number {
+    this.ts = ts;
+    const d = this.dirs[dir];
+    const n = Math.min(length, this.skippable(d));
+    this.stats.bytes += n;
+    if (d.mode === 'pdv-data') d.pdvRemaining -= n;
+    d.pduRemaining -= n;
+    try {
+      this.run(dir, d);
+    } catch (err) {
+      this.internal(dir, d, err);
+    }
+    return this.skippable(d);
   }
 
   gap(dir: Direction, length: number, ts: number): void {

@@ -151,3 +151,113 @@ t.test('an analyzer that throws is detached, not propagated', (t) => {
   t.equal(r.ended, 'eof');
   t.end();
 });
+
+/**
+ * An analyzer of records "length byte, then that many bytes", which reads
+ * each length byte and offers to skip the body: what a parser that only
+ * needs headers (DICOM past the equipment tags) does.
+ */
+class HeaderReader extends Recorder {
+  /** Body bytes still to come, which it would pass over. */
+  private body = 0;
+  readonly skips: number[] = [];
+  lengthsRead = 0;
+  overSkipped = false;
+  override data(dir: Direction, chunk: Buffer, ts: number): number {
+    super.data(dir, chunk, ts);
+    for (const b of chunk) {
+      if (this.body > 0) this.body--;
+      else {
+        this.body = b;
+        this.lengthsRead++;
+      }
+    }
+    return this.body;
+  }
+  skip(dir: Direction, length: number, ts: number): number {
+    if (length > this.body) this.overSkipped = true;
+    this.skips.push(length);
+    // Recorded as a data run of unknown bytes, so coverage checks still add up.
+    this.events.push({ kind: 'gap', dir, length, ts });
+    this.body -= length;
+    return this.body;
+  }
+  override gap(dir: Direction, length: number, ts: number): void {
+    super.gap(dir, length, ts);
+    this.body = 0; // lost sync: the next byte is read as a length
+  }
+}
+
+t.test('bypass: bytes an analyzer offers to skip go to skip(), never more than offered, the rest to data() in place', (t) => {
+  fc.assert(
+    fc.property(
+      fc.array(fc.uint8Array({ maxLength: 300 }), { minLength: 1, maxLength: 12 }),
+      fc.array(fc.nat(), { maxLength: 40 }),
+      arbIsn,
+      fc.integer(),
+      fc.boolean(),
+      (bodies, cuts, isn, seed, bypass) => {
+        // The stream: records of [length, body...] (bodies up to 255 bytes).
+        const parts: Buffer[] = [];
+        for (const b of bodies) {
+          const body = Buffer.from(b.subarray(0, 255));
+          parts.push(Buffer.from([body.length]), body);
+        }
+        const stream = Buffer.concat(parts);
+        const stats = newFlowStats();
+        const rec = new HeaderReader({ id: 'x', orig: { ip: 'a', port: 1, mac: null }, resp: { ip: 'b', port: 2, mac: null }, handshakeSeen: true });
+        const r = new TcpReassembler('orig', new AnalyzerGuard(rec, stats, bypass), new HeldBudget(1 << 30, stats), stats, 1 << 20);
+        r.segment(isn, TCP_SYN, Buffer.alloc(0), 1);
+        const segs = cutAt(stream.length, cuts);
+        for (const i of order(segs.length, seed)) {
+          const [a, b] = segs[i]!;
+          r.segment((isn + 1 + a) >>> 0, 0, Buffer.from(stream.subarray(a, b)), 1);
+        }
+        r.segment((isn + 1 + stream.length) >>> 0, TCP_FIN, Buffer.alloc(0), 1);
+        r.finish('eof', 2);
+        // Every length byte reached data(): read them back out of the data runs.
+        let pos = 0;
+        let lengthsSeen = 0;
+        for (const e of rec.events) {
+          if (e.kind === 'gap') pos += e.length;
+          else if (e.kind === 'data') {
+            if (!e.bytes.equals(stream.subarray(pos, pos + e.bytes.length))) return false;
+            pos += e.bytes.length;
+          }
+        }
+        let p = 0;
+        while (p < stream.length) {
+          lengthsSeen++;
+          p += 1 + stream[p]!;
+        }
+        const skipped = rec.skips.reduce((a, b) => a + b, 0);
+        const dataBytes = rec.bytes('orig').length;
+        return (
+          pos === stream.length &&
+          !rec.overSkipped &&
+          rec.lengthsRead === lengthsSeen &&
+          (bypass || skipped === 0) &&
+          skipped + dataBytes === stream.length &&
+          stats.bytesDelivered === stream.length &&
+          rec.ends('orig').join() === 'fin'
+        );
+      },
+    ),
+    { numRuns: 300, interruptAfterTimeLimit: 2500 },
+  );
+  // And it does skip: a 200-byte body in 10-byte segments. The first segment
+  // (length byte and 9 body bytes) goes to data(); the next 19 to skip(); the
+  // last carries the final body byte (skipped) and the next length byte, which
+  // data() gets as a view of the segment's tail.
+  const stats = newFlowStats();
+  const rec = new HeaderReader({ id: 'x', orig: { ip: 'a', port: 1, mac: null }, resp: { ip: 'b', port: 2, mac: null }, handshakeSeen: true });
+  const r = new TcpReassembler('orig', new AnalyzerGuard(rec, stats), new HeldBudget(1 << 30, stats), stats, 1 << 20);
+  const stream = Buffer.concat([Buffer.from([200]), Buffer.alloc(200, 7), Buffer.from([0])]);
+  r.segment(99, TCP_SYN, Buffer.alloc(0), 1);
+  for (let a = 0; a < stream.length; a += 10) r.segment(100 + a, 0, stream.subarray(a, a + 10), 1);
+  t.equal(rec.bytes('orig').toString('hex'), 'c8' + '07'.repeat(9) + '00', 'data() saw the first segment and the next length byte');
+  t.equal(rec.skips.length, 20, 'nineteen whole segments and one byte skipped');
+  t.equal(rec.skips.reduce((x, y) => x + y, 0), 191);
+  t.equal(stats.bytesDelivered, stream.length);
+  t.end();
+});
