@@ -97,7 +97,9 @@ export class TcpConnection {
       peer.expect(tcp.ack);
     }
     if (flags & TCP_ACK) peer.ack(tcp.ack, ts);
-    sender.segment(tcp.seq, flags, pkt.payload, ts);
+    const source = pkt.payloadSource;
+    if (source == null) sender.segment(tcp.seq, flags, pkt.payload, ts);
+    else sender.segmentFrom(tcp.seq, flags, source, pkt.payloadStart!, pkt.payloadLength!, ts);
     return this.orig.ended !== null && this.resp.ended !== null;
   }
 

@@ -5,6 +5,8 @@ import type { FlowStats } from './flow-stats.js';
 import type { HeldBudget, HeldHolder } from './held-budget.js';
 import { MAX_SEQ_AHEAD, seqAdd, seqDiff } from './seq.js';
 
+const EMPTY: Buffer = Buffer.alloc(0);
+
 /** An out-of-order segment, copied (the packet buffer is not ours to keep). */
 interface HeldSegment {
   /** Stream offset of the first byte. */
@@ -128,6 +130,32 @@ export class TcpReassembler implements HeldHolder {
     const off = this.nextOff + seqDiff(dataSeq, this.nextSeq);
     if (payload.length > 0) this.ingest(off, payload, ts);
     if (flags & TCP_FIN && this.ended_ === null) this.noteFin(off + payload.length, ts);
+  }
+
+  /**
+   * `segment()` for a payload at `source[start, start + length)`, without a
+   * view of it when the analyzer passes over all of it (an in-order segment
+   * inside the bytes it offered to skip, the common case of bulk image
+   * data); any other segment gets its view and takes `segment()`.
+   */
+  segmentFrom(seq: number, flags: number, source: Buffer, start: number, length: number, ts: number): void {
+    if (
+      length > 0 &&
+      length <= this.skippable &&
+      (flags & (TCP_SYN | TCP_FIN)) === 0 &&
+      this.started &&
+      this.ended_ === null &&
+      !this.sink.dead &&
+      this.finOff < 0 &&
+      (this.held === null || this.held.length === 0) &&
+      seq >>> 0 === this.nextSeq
+    ) {
+      this.nextOff += length;
+      this.nextSeq = seqAdd(this.nextSeq, length);
+      this.skippable = this.sink.skip(this.dir, length, ts);
+      return;
+    }
+    this.segment(seq, flags, length === 0 ? EMPTY : source.subarray(start, start + length), ts);
   }
 
   /**

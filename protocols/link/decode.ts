@@ -121,6 +121,9 @@ function newDecodedPacket(): DecodedPacket {
     dstPort: 0,
     tcp: null,
     payload: EMPTY,
+    payloadSource: null,
+    payloadStart: 0,
+    payloadLength: 0,
     fragment: false,
   };
 }
@@ -142,20 +145,21 @@ export function newPacketScratch(): PacketScratch {
  */
 export function decodeFrameAt(linkType: number, frame: Buffer, start: number, end: number, ts: number): DecodeResult {
   const packet = newDecodedPacket();
-  const err = decodeInto(linkType, frame, start, end, ts, packet, { seq: 0, ack: 0, flags: 0, window: 0 });
+  const err = decodeInto(linkType, frame, start, end, ts, packet, { seq: 0, ack: 0, flags: 0, window: 0 }, false);
   return err ?? { ok: true, packet };
 }
 
 /**
  * `decodeFrameAt` into `scratch.packet`, overwriting the previous frame's
- * values: no result, packet or TCP header object is allocated, only the
- * payload view. For a consumer that is done with a packet before it decodes
- * the next (the pipeline); anything kept must be copied out, as with the
- * payload. Returns null, or why the frame was not decoded (the packet is
- * then partly overwritten).
+ * values: no result, packet or TCP header object is allocated, and a TCP
+ * payload is given as `payloadSource`/`payloadStart`/`payloadLength` rather
+ * than as a view (UDP payloads still get one). For a consumer that is done
+ * with a packet before it decodes the next (the pipeline); anything kept
+ * must be copied out, as with the payload. Returns null, or why the frame
+ * was not decoded (the packet is then partly overwritten).
  */
 export function decodeFrameInto(linkType: number, frame: Buffer, start: number, end: number, ts: number, scratch: PacketScratch): LayerError | null {
-  return decodeInto(linkType, frame, start, end, ts, scratch.packet, scratch.tcp);
+  return decodeInto(linkType, frame, start, end, ts, scratch.packet, scratch.tcp, true);
 }
 
 function decodeInto(
@@ -166,6 +170,7 @@ function decodeInto(
   ts: number,
   out: DecodedPacket,
   tcpHeader: TcpHeader,
+  lazyTcpPayload: boolean,
 ): LayerError | null {
   const linkErr = decodeLink(linkType, frame, start, end);
   if (linkErr !== null) return linkErr;
@@ -180,6 +185,9 @@ function decodeInto(
   let dstPort = 0;
   let hasTcp = false;
   let payload: Buffer = EMPTY;
+  let source: Buffer | null = null;
+  let sourceStart = 0;
+  let sourceLength = 0;
   if (ip.hasTransportHeader) {
     if (ip.protocol === 6) {
       const err = decodeTcp(frame, ip.payloadOffset, ip.payloadEnd, tcp);
@@ -192,7 +200,13 @@ function decodeInto(
       tcpHeader.window = tcp.window;
       hasTcp = true;
       // Nearly half the TCP segments on a capture are bare ACKs: they share one empty buffer instead of a view each.
-      if (tcp.payloadOffset < ip.payloadEnd) payload = frame.subarray(tcp.payloadOffset, ip.payloadEnd);
+      if (tcp.payloadOffset < ip.payloadEnd) {
+        if (lazyTcpPayload) {
+          source = frame;
+          sourceStart = tcp.payloadOffset;
+          sourceLength = ip.payloadEnd - tcp.payloadOffset;
+        } else payload = frame.subarray(tcp.payloadOffset, ip.payloadEnd);
+      }
     } else if (ip.protocol === 17) {
       const err = decodeUdp(frame, ip.payloadOffset, ip.payloadEnd, udp);
       if (err !== null) return err;
@@ -215,6 +229,11 @@ function decodeInto(
   out.dstPort = dstPort;
   out.tcp = hasTcp ? tcpHeader : null;
   out.payload = payload;
+  if (lazyTcpPayload) {
+    out.payloadSource = source;
+    out.payloadStart = sourceStart;
+    out.payloadLength = sourceLength;
+  }
   out.fragment = ip.fragment;
   return null;
 }

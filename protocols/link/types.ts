@@ -31,6 +31,16 @@ export interface DecodedPacket {
   tcp: TcpHeader | null;
   /** Transport payload (view into the frame). Empty for non TCP/UDP. */
   payload: Buffer;
+  /**
+   * Set by `decodeFrameInto` for a TCP segment with data, instead of making
+   * `payload` (then empty): the payload is
+   * `payloadSource[payloadStart, payloadStart + payloadLength)`, and a
+   * consumer that passes over the bytes (bypass) never needs a view. Null or
+   * absent otherwise.
+   */
+  payloadSource?: Buffer | null;
+  payloadStart?: number;
+  payloadLength?: number;
   /** IP fragment that is not the first fragment / or a fragmented datagram (not reassembled). */
   fragment: boolean;
 }

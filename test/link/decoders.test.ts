@@ -282,8 +282,14 @@ t.test('decodeFrameInto: frame after frame into one scratch packet, the same as 
         continue;
       }
       const p = scratch.packet;
-      const same = { ...p, tcp: p.tcp === null ? null : { ...p.tcp }, payload: p.payload.toString('hex') };
-      const want = { ...fresh.packet, payload: fresh.packet.payload.toString('hex') };
+      // A TCP payload comes as source and range, not as a view (bypass needs none).
+      const { payloadSource, payloadStart, payloadLength, ...rest } = p;
+      const payload = payloadSource ? payloadSource.subarray(payloadStart, payloadStart! + payloadLength!) : p.payload;
+      if (payloadSource && (p.ipProto !== 6 || p.payload.length !== 0)) t.fail('a payload range only for TCP, with no view');
+      const same = { ...rest, tcp: p.tcp === null ? null : { ...p.tcp }, payload: payload.toString('hex') };
+      const { payloadSource: _s, payloadStart: _a, payloadLength: _l, ...freshRest } = fresh.packet;
+      if (_s) t.fail('a fresh decode makes a view, never a range');
+      const want = { ...freshRest, payload: fresh.packet.payload.toString('hex') };
       if (JSON.stringify(same) !== JSON.stringify(want)) t.fail(`${f}: ${JSON.stringify(same)} != ${JSON.stringify(want)}`);
       if (p.tcp !== null && p.tcp !== scratch.tcp) t.fail('the TCP header is the scratch one');
       decoded++;
