@@ -295,12 +295,15 @@ export class Capture {
    * The worker gets a credit back each time the consumer asks for the next
    * batch. A read error (e.g. AUSCULT_ERR_CAPTURE_TRUNCATED) is thrown after
    * every batch read before it has been yielded. Returns the totals.
-   * Call it once per capture.
+   * Call it once per capture. `onIdle`, if given, is called each time the
+   * consumer has caught up and is about to wait for the worker: a place for
+   * work that can go anywhere in the run.
    */
-  async *batches(): AsyncGenerator<PacketBatch, CaptureTotals, undefined> {
+  async *batches(onIdle?: () => void): AsyncGenerator<PacketBatch, CaptureTotals, undefined> {
     for (;;) {
       const item = this.queue.shift();
       if (item === undefined) {
+        onIdle?.();
         await new Promise<void>((resolve) => (this.wake = resolve));
         continue;
       }

@@ -34,24 +34,30 @@ export interface RunInventoryResult {
 export async function runInventory(opts: RunInventoryOptions): Promise<RunInventoryResult> {
   const capture = await openCapture({ file: opts.file, filter: opts.filter });
   const pipeline = new Pipeline(opts);
-  // The identity step (its modules, the rule pack read and validated) is
-  // prepared while the capture is read: it runs between batches, in time
-  // the pipeline would otherwise spend waiting for the capture worker,
-  // instead of before the first packet or after the last. A bad pack
-  // still fails after the read, as before.
-  const enrichment = import('./enrich.js').then((m) => ({ enrichReport: m.enrichReport, pack: opts.pack ?? m.rulePack() }));
-  enrichment.catch(() => {});
+  // The identity step (its modules, the rule pack read and validated, some
+  // 50-70 ms of work) is prepared the first time the pipeline has caught up
+  // with the capture worker and would wait for it (at the latest after the
+  // last packet), not in the way of the first packets. A bad pack still
+  // fails after the read, as before.
+  let enrichment: Promise<{ enrichReport: typeof import('./enrich.js').enrichReport; pack: RulePack }> | null = null;
+  const prepare = (): NonNullable<typeof enrichment> => {
+    if (enrichment === null) {
+      enrichment = import('./enrich.js').then((m) => ({ enrichReport: m.enrichReport, pack: opts.pack ?? m.rulePack() }));
+      enrichment.catch(() => {});
+    }
+    return enrichment;
+  };
   const linkType = capture.linkType;
   let error: AuscultError | null = null;
   try {
-    for await (const batch of capture.batches()) {
+    for await (const batch of capture.batches(prepare)) {
       batch.forEachAt((buf, start, end, ts, origLen) => pipeline.packetAt(linkType, buf, start, end, ts, origLen));
     }
   } catch (err) {
     if (!(err instanceof AuscultError)) throw err;
     error = err;
   }
-  const { enrichReport, pack } = await enrichment;
+  const { enrichReport, pack } = await prepare();
   const report = enrichReport(pipeline.finish(), { kb: opts.kb, pack });
   if (error) report.stats.readError = { code: error.code, message: error.message };
   return { report, error };
