@@ -77,7 +77,8 @@ function isErrorCode(code: string): code is ErrorCode {
 
 /** Starts the capture worker (worker.ts / worker.js beside this file). */
 function startWorker(init: WorkerInit): Worker {
-  return startModuleWorker(import.meta.url, 'worker', { workerData: init, transferList: [init.recycle] });
+  // By way of ../capture/ so that the URL is also right from the bundled command line (dist/agent/cli/main.js).
+  return startModuleWorker(import.meta.url, '../capture/worker', { workerData: init, transferList: [init.recycle] });
 }
 
 /** A running capture of a file or interface. */
