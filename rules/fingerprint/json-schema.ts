@@ -31,82 +31,166 @@ function typeMatches(actual: string, wanted: string): boolean {
 export function validateJsonSchema(schema: JsonSchema, value: unknown): string[] {
   const errors: string[] = [];
   const patterns = new Map<string, RegExp>();
+  const refs = new Map<string, JsonSchema>();
   const resolve = (ref: string): JsonSchema => {
+    let target = refs.get(ref);
+    if (target !== undefined) return target;
     const m = /^#\/\$defs\/([^/]+)$/.exec(ref);
     const defs = schema['$defs'] as Record<string, JsonSchema> | undefined;
-    const target = m && defs ? defs[m[1]!] : undefined;
+    target = m && defs ? defs[m[1]!] : undefined;
     if (!target) throw new Error(`json-schema: cannot resolve $ref ${ref}`);
+    refs.set(ref, target);
     return target;
   };
+  /** Schema objects whose keywords were checked against the subset (once each). */
+  const vetted = new WeakSet<JsonSchema>();
 
-  const check = (s: JsonSchema, v: unknown, path: string, out: string[]): void => {
-    for (const k of Object.keys(s)) {
-      if (!SUPPORTED.has(k) && !ANNOTATIONS.has(k)) throw new Error(`json-schema: keyword '${k}' is outside the supported subset`);
+  /**
+   * Checks `v` against `s`. With `out`, every problem is pushed there as
+   * "path: message"; with null, nothing is built and the first problem ends
+   * the check, which is how a document is checked first and how oneOf/anyOf
+   * alternatives are tried. Returns true when `v` is valid.
+   */
+  const check = (s: JsonSchema, v: unknown, path: string, out: string[] | null): boolean => {
+    if (!vetted.has(s)) {
+      for (const k of Object.keys(s)) {
+        if (!SUPPORTED.has(k) && !ANNOTATIONS.has(k)) throw new Error(`json-schema: keyword '${k}' is outside the supported subset`);
+      }
+      vetted.add(s);
     }
-    if (typeof s['$ref'] === 'string') check(resolve(s['$ref']), v, path, out);
+    let ok = true;
+    if (typeof s['$ref'] === 'string' && !check(resolve(s['$ref']), v, path, out)) {
+      if (out === null) return false;
+      ok = false;
+    }
     const t = typeOf(v);
-    if (s['type'] !== undefined) {
-      const types = Array.isArray(s['type']) ? (s['type'] as string[]) : [s['type'] as string];
-      if (!types.some((w) => typeMatches(t, w))) {
-        out.push(`${path}: must be ${types.join(' or ')} (is ${t})`);
-        return;
+    const type = s['type'];
+    if (type !== undefined) {
+      const fits = typeof type === 'string' ? typeMatches(t, type) : (type as string[]).some((w) => typeMatches(t, w));
+      if (!fits) {
+        out?.push(`${path}: must be ${typeof type === 'string' ? type : (type as string[]).join(' or ')} (is ${t})`);
+        return false;
       }
     }
-    if (Array.isArray(s['enum']) && !(s['enum'] as unknown[]).some((e) => e === v)) {
+    if (Array.isArray(s['enum']) && !(s['enum'] as unknown[]).includes(v)) {
+      if (out === null) return false;
+      ok = false;
       out.push(`${path}: must be one of ${(s['enum'] as unknown[]).map((e) => JSON.stringify(e)).join(', ')}`);
     }
-    if ('const' in s && s['const'] !== v) out.push(`${path}: must be ${JSON.stringify(s['const'])}`);
+    if ('const' in s && s['const'] !== v) {
+      if (out === null) return false;
+      ok = false;
+      out.push(`${path}: must be ${JSON.stringify(s['const'])}`);
+    }
     if (t === 'string') {
       const str = v as string;
-      if (typeof s['minLength'] === 'number' && [...str].length < s['minLength']) out.push(`${path}: shorter than ${s['minLength']}`);
+      // minLength counts code points; a string with no more UTF-16 units than the minimum is the only one that can fall short.
+      if (typeof s['minLength'] === 'number' && str.length < 2 * s['minLength'] && [...str].length < s['minLength']) {
+        if (out === null) return false;
+        ok = false;
+        out.push(`${path}: shorter than ${s['minLength']}`);
+      }
       if (typeof s['pattern'] === 'string') {
         let re = patterns.get(s['pattern']);
         if (!re) patterns.set(s['pattern'], (re = new RegExp(s['pattern'], 'u')));
-        if (!re.test(str)) out.push(`${path}: does not match ${s['pattern']}`);
+        if (!re.test(str)) {
+          if (out === null) return false;
+          ok = false;
+          out.push(`${path}: does not match ${s['pattern']}`);
+        }
       }
     }
     if (t === 'number' || t === 'integer') {
       const n = v as number;
-      if (typeof s['minimum'] === 'number' && n < s['minimum']) out.push(`${path}: below ${s['minimum']}`);
-      if (typeof s['maximum'] === 'number' && n > s['maximum']) out.push(`${path}: above ${s['maximum']}`);
+      if (typeof s['minimum'] === 'number' && n < s['minimum']) {
+        if (out === null) return false;
+        ok = false;
+        out.push(`${path}: below ${s['minimum']}`);
+      }
+      if (typeof s['maximum'] === 'number' && n > s['maximum']) {
+        if (out === null) return false;
+        ok = false;
+        out.push(`${path}: above ${s['maximum']}`);
+      }
     }
     if (t === 'array') {
       const arr = v as unknown[];
-      if (typeof s['minItems'] === 'number' && arr.length < s['minItems']) out.push(`${path}: needs at least ${s['minItems']} item(s)`);
-      if (s['items'] && typeof s['items'] === 'object') arr.forEach((item, i) => check(s['items'] as JsonSchema, item, `${path}[${i}]`, out));
+      if (typeof s['minItems'] === 'number' && arr.length < s['minItems']) {
+        if (out === null) return false;
+        ok = false;
+        out.push(`${path}: needs at least ${s['minItems']} item(s)`);
+      }
+      const items = s['items'];
+      if (items && typeof items === 'object') {
+        for (let i = 0; i < arr.length; i++) {
+          if (!check(items as JsonSchema, arr[i], out === null ? '' : `${path}[${i}]`, out)) {
+            if (out === null) return false;
+            ok = false;
+          }
+        }
+      }
     }
     if (t === 'object') {
       const obj = v as Record<string, unknown>;
       const props = (s['properties'] ?? {}) as Record<string, JsonSchema>;
-      if (typeof s['minProperties'] === 'number' && Object.keys(obj).length < s['minProperties']) out.push(`${path}: needs at least ${s['minProperties']} propert(ies)`);
-      for (const r of (s['required'] ?? []) as string[]) if (!(r in obj)) out.push(`${path}: missing '${r}'`);
-      for (const [k, val] of Object.entries(obj)) {
-        const p = `${path}.${k}`;
-        if (props[k]) check(props[k], val, p, out);
-        else if (s['additionalProperties'] === false) out.push(`${p}: unknown property`);
-        else if (s['additionalProperties'] && typeof s['additionalProperties'] === 'object') check(s['additionalProperties'] as JsonSchema, val, p, out);
+      if (typeof s['minProperties'] === 'number' && Object.keys(obj).length < s['minProperties']) {
+        if (out === null) return false;
+        ok = false;
+        out.push(`${path}: needs at least ${s['minProperties']} propert(ies)`);
+      }
+      for (const r of (s['required'] ?? []) as string[]) {
+        if (!(r in obj)) {
+          if (out === null) return false;
+          ok = false;
+          out.push(`${path}: missing '${r}'`);
+        }
+      }
+      const additional = s['additionalProperties'];
+      for (const k in obj) {
+        const p = out === null ? '' : `${path}.${k}`;
+        const val = obj[k];
+        let good = true;
+        if (props[k]) good = check(props[k], val, p, out);
+        else if (additional === false) {
+          good = false;
+          out?.push(`${p}: unknown property`);
+        } else if (additional && typeof additional === 'object') good = check(additional as JsonSchema, val, p, out);
+        if (!good) {
+          if (out === null) return false;
+          ok = false;
+        }
       }
     }
     for (const key of ['oneOf', 'anyOf'] as const) {
       const alts = s[key] as JsonSchema[] | undefined;
       if (!alts) continue;
-      const results = alts.map((a) => {
-        const e: string[] = [];
-        check(a, v, path, e);
-        return e;
-      });
-      const ok = results.filter((e) => e.length === 0).length;
-      if (key === 'oneOf' && ok !== 1) {
-        if (ok === 0) {
+      let matching = 0;
+      for (const a of alts) if (check(a, v, '', null)) matching++;
+      if (key === 'oneOf' && matching !== 1) {
+        if (out === null) return false;
+        ok = false;
+        if (matching === 0) {
           // Report the alternative that came closest: fewest problems.
+          const results = alts.map((a) => {
+            const e: string[] = [];
+            check(a, v, path, e);
+            return e;
+          });
           const best = results.reduce((a, b) => (b.length < a.length ? b : a));
           out.push(`${path}: matches none of the ${alts.length} allowed forms (closest: ${best.join('; ')})`);
-        } else out.push(`${path}: matches ${ok} of the allowed forms, must match exactly one`);
+        } else out.push(`${path}: matches ${matching} of the allowed forms, must match exactly one`);
       }
-      if (key === 'anyOf' && ok === 0) out.push(`${path}: matches none of the allowed forms`);
+      if (key === 'anyOf' && matching === 0) {
+        if (out === null) return false;
+        ok = false;
+        out.push(`${path}: matches none of the allowed forms`);
+      }
     }
+    return ok;
   };
 
-  check(schema, value, '$', errors);
+  // A valid document (the usual case) is checked once without building any
+  // message; only an invalid one is walked again for its paths and messages.
+  if (!check(schema, value, '$', null)) check(schema, value, '$', errors);
   return errors;
 }
