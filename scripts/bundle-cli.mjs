@@ -1,12 +1,12 @@
-// Bundles the command line's start-up path into one file:
-// agent/cli/main.ts with everything `auscult inventory` loads (capture,
-// pipeline, protocols, inventory, rules) becomes OUT/agent/cli/main.js.
-// Node then loads one module instead of ninety, which takes 30-45 ms off
-// every run on the 2-core reference machine (README, Benchmarks). The other
-// commands stay separate modules next to it, loaded from the tsc output
-// when they run; the capture worker is the tsc output too
-// (OUT/agent/capture/worker.js), as are the rule packs (OUT/rules/packs)
-// and agent/errors.js, shared by both sides.
+// Bundles the command line's commands into one file: agent/cli/commands.ts
+// with everything `auscult inventory` loads (capture, pipeline, protocols,
+// inventory, rules) becomes OUT/agent/cli/commands.js, over tsc's output.
+// Node then loads one module instead of about ninety, which takes 30-45 ms
+// off every run on the 2-core reference machine (README, Benchmarks). The
+// launcher OUT/agent/cli/main.js stays tsc's small module (it starts the
+// capture worker first, capture/early.ts), and so do the other commands,
+// loaded when they run, the capture worker (OUT/agent/capture/worker.js),
+// agent/errors.js, shared by both sides, and the rule packs (OUT/rules/packs).
 //
 // Usage: node scripts/bundle-cli.mjs [OUT]   (default: dist; run after tsc)
 import { build } from 'esbuild';
@@ -16,18 +16,18 @@ import { fileURLToPath } from 'node:url';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const out = resolve(process.argv[2] ?? join(root, 'dist'));
-const outfile = join(out, 'agent', 'cli', 'main.js');
+const outfile = join(out, 'agent', 'cli', 'commands.js');
 
 const ERRORS = join(root, 'agent', 'errors.js');
 
 /**
- * Imports left as imports of the tsc output, by importing file: main.ts's
- * other commands, and the knowledge base that only `inventory --kb` loads.
+ * Imports left as imports of the tsc output, by importing file: the other
+ * commands, and the knowledge base that only `inventory --kb` loads.
  * Each path is relative, and resolves the same from dist/agent/cli/ as from
  * the importer's own folder (both sit two levels below dist/).
  */
 const SEPARATE = {
-  [join('agent', 'cli', 'main.ts')]: [
+  [join('agent', 'cli', 'commands.ts')]: [
     './agent-command.js',
     './collector-command.js',
     './correlate-command.js',
@@ -40,7 +40,7 @@ const SEPARATE = {
 };
 
 await build({
-  entryPoints: [join(root, 'agent', 'cli', 'main.ts')],
+  entryPoints: [join(root, 'agent', 'cli', 'commands.ts')],
   outfile,
   bundle: true,
   platform: 'node',
@@ -58,7 +58,7 @@ await build({
             if (args.importer.endsWith(importer) && paths.includes(args.path)) return { path: args.path, external: true };
           }
           // One AuscultError class for the bundle and the separate modules, or
-          // main.ts would not recognise (instanceof) an error a separate command throws.
+          // commands.ts would not recognise (instanceof) an error a separate command throws.
           if (resolve(dirname(args.importer), args.path) === ERRORS) return { path: '../errors.js', external: true };
           return undefined;
         });
@@ -66,4 +66,4 @@ await build({
     },
   ],
 });
-chmodSync(outfile, 0o755);
+chmodSync(join(out, 'agent', 'cli', 'main.js'), 0o755);

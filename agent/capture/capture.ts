@@ -14,11 +14,15 @@ import { isSupportedLinkType } from '../../protocols/link/decode.js';
 import { AuscultError, ERRORS, type ErrorCode } from '../errors.js';
 import { PacketBatch } from './packet-batch.js';
 import { startModuleWorker } from '../worker-thread.js';
+import { takeEarlyWorker } from './early.js';
 import {
   CTL_CREDITS,
   CTL_LENGTH,
   CTL_STOP,
   CTL_WAITING,
+  DEFAULT_BATCH_BYTES,
+  DEFAULT_BATCHES_AHEAD,
+  DEFAULT_STATS_INTERVAL_MS,
   type CaptureOptions,
   type WorkerInit,
   type WorkerToMain,
@@ -43,7 +47,7 @@ export interface CaptureTotals {
 
 /** Tuning knobs beyond `CaptureOptions`. */
 export interface CaptureTuning {
-  /** Batches the worker may run ahead of the consumer (memory bound = this × batchBytes). Default 4. */
+  /** Batches the worker may run ahead of the consumer (memory bound = this × batchBytes). Default DEFAULT_BATCHES_AHEAD (4). */
   maxBatchesAhead?: number;
   /** Target batch size in bytes. Default 1 MiB. */
   batchBytes?: number;
@@ -51,6 +55,11 @@ export interface CaptureTuning {
   statsIntervalMs?: number;
   /** Accept link types `decodeFrame` cannot decode (default: reject with AUSCULT_ERR_UNSUPPORTED_LINKTYPE). */
   allowAnyLinkType?: boolean;
+}
+
+/** No batch, memory or statistics setting differs from the defaults an early worker starts with. */
+function isDefaultTuning(t: CaptureTuning): boolean {
+  return t.maxBatchesAhead === undefined && t.batchBytes === undefined && t.statsIntervalMs === undefined;
 }
 
 /**
@@ -129,50 +138,72 @@ export class Capture {
     if ((options.file === undefined) === (options.iface === undefined)) {
       throw new AuscultError('AUSCULT_ERR_BAD_ARGUMENT', 'give exactly one of a capture file or an interface');
     }
-    if (options.file !== undefined) await checkFile(options.file);
+    // A worker the command line started before loading the rest (early.ts).
+    const early =
+      options.file !== undefined && isDefaultTuning(tuning) ? takeEarlyWorker(options.file, options.filter) : null;
+    if (options.file !== undefined && early === null) await checkFile(options.file);
 
-    const control = new Int32Array(new SharedArrayBuffer(CTL_LENGTH * 4));
-    Atomics.store(control, CTL_CREDITS, Math.max(1, tuning.maxBatchesAhead ?? 4));
-    const recycle = new MessageChannel();
-    const init: WorkerInit = {
-      options: { ...options },
-      control: control.buffer as SharedArrayBuffer,
-      batchBytes: Math.max(64 * 1024, tuning.batchBytes ?? 1024 * 1024),
-      statsIntervalMs: tuning.statsIntervalMs ?? 1000,
-      recycle: recycle.port2,
-    };
-    if (activeWorker !== null) {
-      // A capture that just failed or was stopped may still be unloading the
-      // addon; give it a moment rather than refusing a sequential open.
-      let timer: NodeJS.Timeout | undefined;
-      await Promise.race([activeExited, new Promise<void>((r) => (timer = setTimeout(r, PREVIOUS_EXIT_WAIT_MS)))]);
-      clearTimeout(timer);
+    let control: Int32Array;
+    let recycle: MessageChannel;
+    let init: WorkerInit;
+    if (early !== null) {
+      ({ control, recycle, init } = early);
+    } else {
+      control = new Int32Array(new SharedArrayBuffer(CTL_LENGTH * 4));
+      Atomics.store(control, CTL_CREDITS, Math.max(1, tuning.maxBatchesAhead ?? DEFAULT_BATCHES_AHEAD));
+      recycle = new MessageChannel();
+      init = {
+        options: { ...options },
+        control: control.buffer as SharedArrayBuffer,
+        batchBytes: Math.max(64 * 1024, tuning.batchBytes ?? DEFAULT_BATCH_BYTES),
+        statsIntervalMs: tuning.statsIntervalMs ?? DEFAULT_STATS_INTERVAL_MS,
+        recycle: recycle.port2,
+      };
+      if (activeWorker !== null) {
+        // A capture that just failed or was stopped may still be unloading the
+        // addon; give it a moment rather than refusing a sequential open.
+        let timer: NodeJS.Timeout | undefined;
+        await Promise.race([activeExited, new Promise<void>((r) => (timer = setTimeout(r, PREVIOUS_EXIT_WAIT_MS)))]);
+        clearTimeout(timer);
+      }
+      if (activeWorker !== null) {
+        throw new AuscultError(
+          'AUSCULT_ERR_CAPTURE_FAILED',
+          'another capture is still running in this process (libpcap binding is single-thread); stop it first',
+        );
+      }
     }
-    if (activeWorker !== null) {
-      throw new AuscultError(
-        'AUSCULT_ERR_CAPTURE_FAILED',
-        'another capture is still running in this process (libpcap binding is single-thread); stop it first',
-      );
+    const worker = early?.worker ?? startWorker(init);
+    const exitedEarly = early !== null && early.exitCode !== null;
+    activeWorker = exitedEarly ? null : worker;
+    let exited: Promise<void>;
+    if (exitedEarly) exited = Promise.resolve();
+    else {
+      worker.once('exit', () => {
+        if (activeWorker === worker) activeWorker = null;
+      });
+      exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
     }
-    const worker = startWorker(init);
-    activeWorker = worker;
-    worker.once('exit', () => {
-      if (activeWorker === worker) activeWorker = null;
-    });
-    const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
     activeExited = exited;
 
     // Everything the worker says besides 'opened' is kept until the Capture
-    // listens: a worker started early (preopen.ts) can post its first batches,
-    // 'done' and even exit before this function's continuation runs, all in
-    // one delivery, and a message no listener saw would be lost for good.
+    // listens: a worker started early (preopen.ts, early.ts) can post its
+    // first batches, 'done' and even exit before this function's continuation
+    // runs, all in one delivery, and a message no listener saw would be lost
+    // for good. An early worker's messages so far are replayed first, in order.
     const backlog: WorkerToMain[] = [];
     let exitedBeforeListen = false;
     const keep = (msg: WorkerToMain): void => void backlog.push(msg);
     const keepExit = (): void => void (exitedBeforeListen = true);
     const opened = await new Promise<WorkerToMain & { kind: 'opened' }>((resolve, reject) => {
+      let settled = false;
       const onMessage = (msg: WorkerToMain): void => {
+        if (settled) {
+          keep(msg);
+          return;
+        }
         if (msg.kind === 'opened') {
+          settled = true;
           cleanup();
           worker.on('message', keep);
           worker.once('exit', keepExit);
@@ -180,16 +211,24 @@ export class Capture {
         } else if (msg.kind === 'warning') {
           backlog.push(msg);
         } else if (msg.kind === 'error') {
+          settled = true;
           cleanup();
           // Settle once the worker is gone, so a retry can load the addon again.
           void exited.then(() => reject(toError(msg.code, msg.message)));
         }
       };
       const onError = (err: Error): void => {
+        if (settled) return;
+        settled = true;
         cleanup();
         reject(new AuscultError('AUSCULT_ERR_INTERNAL', `capture worker failed to start: ${err.message}`, { cause: err }));
       };
       const onExit = (code: number): void => {
+        if (settled) {
+          keepExit();
+          return;
+        }
+        settled = true;
         cleanup();
         reject(new AuscultError('AUSCULT_ERR_INTERNAL', `capture worker exited (${code}) before opening`));
       };
@@ -198,6 +237,17 @@ export class Capture {
         worker.off('error', onError);
         worker.off('exit', onExit);
       };
+      if (early !== null) {
+        for (const msg of early.messages) onMessage(msg);
+        if (early.error !== null) onError(early.error);
+        if (early.exitCode !== null) onExit(early.exitCode);
+        else if (!settled) {
+          worker.on('message', onMessage);
+          worker.on('error', onError);
+          worker.on('exit', onExit);
+        }
+        return;
+      }
       worker.on('message', onMessage);
       worker.on('error', onError);
       worker.on('exit', onExit);

@@ -34,6 +34,13 @@ export const CTL_STOP = 1; // non-zero: stop at the next packet or wait
 export const CTL_WAITING = 2; // non-zero while the worker waits for a credit (the consumer notifies only then)
 export const CTL_LENGTH = 3;
 
+/** Batches the worker may run ahead of the consumer, unless tuned (memory bound = this x batch size). */
+export const DEFAULT_BATCHES_AHEAD = 4;
+/** Target size of one batch buffer, unless tuned. */
+export const DEFAULT_BATCH_BYTES = 1024 * 1024;
+/** How often a live capture reports libpcap statistics, unless tuned. */
+export const DEFAULT_STATS_INTERVAL_MS = 1000;
+
 /** What the main thread hands the worker at start (worker_threads workerData). */
 export interface WorkerInit {
   options: CaptureOptions;

@@ -145,3 +145,50 @@ t.test('one capture at a time per process (the pcap addon is single-thread)', as
   await a.stop();
   t.equal(await openError({ file: fixtures + 'ethernet.pcap' }), 'opened', 'free again after stop');
 });
+
+t.test('a worker started early (the launcher) is adopted by open(): nothing it said before is lost', async (t) => {
+  const { startEarlyWorker, takeEarlyWorker, discardEarlyWorker } = await import('../../agent/capture/early.js');
+  const file = fixtures + 'ethernet.pcap';
+  const expected = await (async () => {
+    const cap = await Capture.open({ file });
+    let n = 0;
+    for await (const b of cap.batches()) n += b.count;
+    return n;
+  })();
+  t.ok(expected > 0);
+
+  // Started, then left alone until it has read the whole file and exited:
+  // every message it sent is replayed to the Capture.
+  startEarlyWorker(file, undefined);
+  await new Promise((r) => setTimeout(r, 1500));
+  const cap = await Capture.open({ file });
+  let n = 0;
+  for await (const b of cap.batches()) n += b.count;
+  t.equal(n, expected, 'every packet, from a worker that had exited before open()');
+  t.equal(cap.totals().packets, expected);
+
+  // Adopted while running: the same.
+  startEarlyWorker(file, undefined);
+  const cap2 = await Capture.open({ file });
+  let m = 0;
+  for await (const b of cap2.batches()) m += b.count;
+  t.equal(m, expected, 'every packet, from a worker adopted while reading');
+
+  // Only for the same file and filter, and default tuning; an untaken one is discarded.
+  startEarlyWorker(file, undefined);
+  t.equal(takeEarlyWorker(file, 'tcp'), null, 'another filter: not taken');
+  t.equal(takeEarlyWorker(fixtures + 'raw.pcap', undefined), null, 'another file: not taken');
+  await discardEarlyWorker();
+  t.equal(takeEarlyWorker(file, undefined), null, 'discarded');
+
+  // Nothing is started for a path open() must explain (missing, empty): the error is open()'s own.
+  startEarlyWorker(join(scratch, 'missing.pcap'), undefined);
+  t.equal(takeEarlyWorker(join(scratch, 'missing.pcap'), undefined), null);
+  t.equal(await openError({ file: join(scratch, 'missing.pcap') }), 'AUSCULT_ERR_FILE_NOT_FOUND');
+  // A file libpcap refuses: the early worker's error reaches open() with the usual code.
+  const text = join(scratch, 'early-notes.txt');
+  writeFileSync(text, 'not a capture either\n');
+  startEarlyWorker(text, undefined);
+  t.equal(await openError({ file: text }), 'AUSCULT_ERR_NOT_A_CAPTURE');
+  t.equal(takeEarlyWorker(text, undefined), null, 'taken by that open()');
+});

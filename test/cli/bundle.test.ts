@@ -1,7 +1,7 @@
 /**
  * The compiled command line as `npm run build` makes it: tsc's output with
- * the inventory path bundled into dist/agent/cli/main.js
- * (scripts/bundle-cli.mjs). Built here into a scratch folder, then run as an
+ * the commands bundled into dist/agent/cli/commands.js
+ * (scripts/bundle-cli.mjs), started by the launcher dist/agent/cli/main.js. Built here into a scratch folder, then run as an
  * executable: the same inventory as the sources give, the same error codes,
  * including those thrown by the modules left outside the bundle.
  */
@@ -34,7 +34,7 @@ t.test('build', async (t) => {
 });
 
 t.test('the bundle imports only packages, the shared errors module and the other commands', async (t) => {
-  const text = readFileSync(MAIN, 'utf8');
+  const text = readFileSync(join(out, 'agent', 'cli', 'commands.js'), 'utf8');
   const specifiers = [...text.matchAll(/(?:from|import\()\s*"([^"]+)"/g)].map((m) => m[1]!);
   const relative = [...new Set(specifiers.filter((s) => s.startsWith('.')))].sort();
   t.same(relative, [
