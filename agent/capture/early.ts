@@ -17,6 +17,7 @@ import { startModuleWorker } from '../worker-thread.js';
 import {
   CTL_CREDITS,
   CTL_LENGTH,
+  CTL_STOP,
   DEFAULT_BATCH_BYTES,
   DEFAULT_BATCHES_AHEAD,
   DEFAULT_STATS_INTERVAL_MS,
@@ -105,12 +106,26 @@ export function takeEarlyWorker(file: string, filter: string | undefined): Early
   return early;
 }
 
-/** Stops an early worker nobody took (the command line ended first); no-op otherwise. */
+/** How long a discarded worker gets to leave its read loop before it is terminated. */
+const STOP_GRACE_MS = 500;
+
+/**
+ * Stops an early worker nobody took (the command line ended first); no-op
+ * otherwise. Asked to stop through the control slots, as `Capture.stop()`
+ * does: terminating a worker inside libpcap's read loop aborts the process.
+ */
 export async function discardEarlyWorker(): Promise<void> {
   const g = globalThis as Slot;
   const early = g[SLOT];
   if (!early) return;
   g[SLOT] = null;
   early.detach();
-  await early.worker.terminate();
+  if (early.exitCode !== null) return;
+  const exited = new Promise<void>((resolve) => early.worker.once('exit', () => resolve()));
+  Atomics.store(early.control, CTL_STOP, 1);
+  Atomics.notify(early.control, CTL_CREDITS);
+  Atomics.notify(early.control, CTL_STOP);
+  const timer = setTimeout(() => void early.worker.terminate(), STOP_GRACE_MS);
+  await exited;
+  clearTimeout(timer);
 }

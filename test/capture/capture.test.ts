@@ -1,6 +1,6 @@
 import t from 'tap';
 import { createSocket } from 'node:dgram';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -146,6 +146,14 @@ t.test('one capture at a time per process (the pcap addon is single-thread)', as
   t.equal(await openError({ file: fixtures + 'ethernet.pcap' }), 'opened', 'free again after stop');
 });
 
+/** A classic pcap of `copies` repetitions of `src`'s records (for a read that lasts). */
+function writeBigCapture(src: string, dst: string, copies: number): void {
+  const buf = readFileSync(src);
+  const header = buf.subarray(0, 24);
+  const records = buf.subarray(24);
+  writeFileSync(dst, Buffer.concat([header, ...Array.from({ length: copies }, () => records)]));
+}
+
 t.test('a worker started early (the launcher) is adopted by open(): nothing it said before is lost', async (t) => {
   const { startEarlyWorker, takeEarlyWorker, discardEarlyWorker } = await import('../../agent/capture/early.js');
   const file = fixtures + 'ethernet.pcap';
@@ -180,6 +188,19 @@ t.test('a worker started early (the launcher) is adopted by open(): nothing it s
   t.equal(takeEarlyWorker(fixtures + 'raw.pcap', undefined), null, 'another file: not taken');
   await discardEarlyWorker();
   t.equal(takeEarlyWorker(file, undefined), null, 'discarded');
+  // Discarded in the middle of a long read (a large file, one credit used up
+  // at once): it is stopped through the control slots, not terminated inside
+  // libpcap's loop, which would abort the process.
+  const big = join(scratch, 'big.pcap');
+  writeBigCapture(file, big, 2000);
+  startEarlyWorker(big, undefined);
+  const handle = (globalThis as Record<symbol, { worker: import('node:worker_threads').Worker } | null>)[Symbol.for('auscult.capture.early-worker')];
+  t.ok(handle, 'started');
+  const exitCode = new Promise<number>((resolve) => handle!.worker.once('exit', resolve));
+  await new Promise((r) => setTimeout(r, 300));
+  await discardEarlyWorker();
+  t.equal(await exitCode, 0, 'left on its own (a terminated worker exits with 1)');
+  t.equal(await openError({ file }), 'opened', 'and the next capture opens');
 
   // Nothing is started for a path open() must explain (missing, empty): the error is open()'s own.
   startEarlyWorker(join(scratch, 'missing.pcap'), undefined);
