@@ -489,9 +489,16 @@ export class Inventory {
         a.field.localeCompare(b.field),
     );
 
+    // Counts per attribute and value, in one pass: values() is asked for some thirty attributes.
+    const counted = new Map<string, Map<string, number>>();
+    for (const ev of evidence) {
+      let counts = counted.get(ev.attribute);
+      if (counts === undefined) counted.set(ev.attribute, (counts = new Map()));
+      counts.set(ev.value, (counts.get(ev.value) ?? 0) + ev.count);
+    }
     const values = (attr: string): string[] => {
-      const counts = new Map<string, number>();
-      for (const ev of evidence) if (ev.attribute === attr) counts.set(ev.value, (counts.get(ev.value) ?? 0) + ev.count);
+      const counts = counted.get(attr);
+      if (counts === undefined) return [];
       return [...counts.entries()].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).map(([v]) => v);
     };
     const first = (attr: string): string | null => values(attr)[0] ?? null;
