@@ -5,11 +5,17 @@
  * in the main thread only, so from source a small JS bootstrap registers
  * tsx through its API first and then imports the .ts module.
  */
+import { existsSync } from 'node:fs';
 import { Worker, type WorkerOptions } from 'node:worker_threads';
 
 /** `callerUrl` is the caller's import.meta.url; `name` the worker module's file name without extension. */
 export function startModuleWorker(callerUrl: string, name: string, opts: WorkerOptions = {}): Worker {
-  if (!callerUrl.endsWith('.ts')) return new Worker(new URL(`./${name}.js`, callerUrl), opts);
+  if (!callerUrl.endsWith('.ts')) {
+    // The build may add a one-file CommonJS bundle of a worker beside it
+    // (scripts/bundle-cli.mjs): it starts sooner, so it is preferred.
+    const bundled = new URL(`./${name}.cjs`, callerUrl);
+    return new Worker(existsSync(bundled) ? bundled : new URL(`./${name}.js`, callerUrl), opts);
+  }
   const workerUrl = new URL(`./${name}.ts`, callerUrl).href;
   const tsxApi = import.meta.resolve('tsx/esm/api');
   const bootstrap =

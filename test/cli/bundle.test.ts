@@ -31,6 +31,8 @@ const fromSource = (...args: string[]) => sh(process.execPath, [join(REPO, 'bin'
 t.test('build', async (t) => {
   t.equal(tsc.code, 0, tsc.stdout + tsc.stderr);
   t.equal(bundle.code, 0, bundle.stderr);
+  // The capture worker's one-file CommonJS bundle, which worker-thread.ts prefers: the inventories below use it.
+  t.match(readFileSync(join(out, 'agent', 'capture', 'worker.cjs'), 'utf8'), /require\("pcap\/build\/Release\/pcap_binding\.node"\)|pcap_binding\.node/);
 });
 
 t.test('the bundle imports only packages, the shared errors module and the other commands', async (t) => {
