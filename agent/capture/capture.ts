@@ -9,20 +9,16 @@
  * ```
  */
 import { stat } from 'node:fs/promises';
-import { MessageChannel, type MessagePort, type Worker } from 'node:worker_threads';
+import type { MessagePort, Worker } from 'node:worker_threads';
 import { isSupportedLinkType } from '../../protocols/link/decode.js';
 import { AuscultError, ERRORS, type ErrorCode } from '../errors.js';
 import { PacketBatch } from './packet-batch.js';
-import { startModuleWorker } from '../worker-thread.js';
 import { takeEarlyWorker } from './early.js';
+import { newWorkerSetup, startCaptureWorker, stopCaptureWorker, type WorkerTuning } from './spawn.js';
 import {
   CTL_CREDITS,
-  CTL_LENGTH,
   CTL_STOP,
   CTL_WAITING,
-  DEFAULT_BATCH_BYTES,
-  DEFAULT_BATCHES_AHEAD,
-  DEFAULT_STATS_INTERVAL_MS,
   type CaptureOptions,
   type WorkerInit,
   type WorkerToMain,
@@ -45,14 +41,8 @@ export interface CaptureTotals {
   stats: CaptureStats | null;
 }
 
-/** Tuning knobs beyond `CaptureOptions`. */
-export interface CaptureTuning {
-  /** Batches the worker may run ahead of the consumer (memory bound = this × batchBytes). Default DEFAULT_BATCHES_AHEAD (4). */
-  maxBatchesAhead?: number;
-  /** Target batch size in bytes. Default 1 MiB. */
-  batchBytes?: number;
-  /** Live statistics interval in ms. Default 1000. */
-  statsIntervalMs?: number;
+/** Tuning knobs beyond `CaptureOptions`: the worker's (spawn.ts) and this. */
+export interface CaptureTuning extends WorkerTuning {
   /** Accept link types `decodeFrame` cannot decode (default: reject with AUSCULT_ERR_UNSUPPORTED_LINKTYPE). */
   allowAnyLinkType?: boolean;
 }
@@ -75,19 +65,10 @@ let activeExited: Promise<void> = Promise.resolve();
 /** How long `open()` waits for a previous capture's worker to finish exiting. */
 const PREVIOUS_EXIT_WAIT_MS = 3000;
 
-/** How long `stop()` waits for the worker to leave on its own before terminating it. */
-const STOP_GRACE_MS = 500;
-
 type Item = { kind: 'batch'; batch: PacketBatch } | { kind: 'end' } | { kind: 'error'; error: AuscultError };
 
 function isErrorCode(code: string): code is ErrorCode {
   return Object.hasOwn(ERRORS, code);
-}
-
-/** Starts the capture worker (worker.ts / worker.js beside this file). */
-function startWorker(init: WorkerInit): Worker {
-  // By way of ../capture/ so that the URL is also right from the bundled command line (dist/agent/cli/main.js).
-  return startModuleWorker(import.meta.url, '../capture/worker', { workerData: init, transferList: [init.recycle] });
 }
 
 /** A running capture of a file or interface. */
@@ -143,22 +124,8 @@ export class Capture {
       options.file !== undefined && isDefaultTuning(tuning) ? takeEarlyWorker(options.file, options.filter) : null;
     if (options.file !== undefined && early === null) await checkFile(options.file);
 
-    let control: Int32Array;
-    let recycle: MessageChannel;
-    let init: WorkerInit;
-    if (early !== null) {
-      ({ control, recycle, init } = early);
-    } else {
-      control = new Int32Array(new SharedArrayBuffer(CTL_LENGTH * 4));
-      Atomics.store(control, CTL_CREDITS, Math.max(1, tuning.maxBatchesAhead ?? DEFAULT_BATCHES_AHEAD));
-      recycle = new MessageChannel();
-      init = {
-        options: { ...options },
-        control: control.buffer as SharedArrayBuffer,
-        batchBytes: Math.max(64 * 1024, tuning.batchBytes ?? DEFAULT_BATCH_BYTES),
-        statsIntervalMs: tuning.statsIntervalMs ?? DEFAULT_STATS_INTERVAL_MS,
-        recycle: recycle.port2,
-      };
+    const { control, recycle, init } = early ?? newWorkerSetup({ ...options }, tuning);
+    if (early === null) {
       if (activeWorker !== null) {
         // A capture that just failed or was stopped may still be unloading the
         // addon; give it a moment rather than refusing a sequential open.
@@ -173,7 +140,7 @@ export class Capture {
         );
       }
     }
-    const worker = early?.worker ?? startWorker(init);
+    const worker = early?.worker ?? startCaptureWorker(init);
     const exitedEarly = early !== null && early.exitCode !== null;
     activeWorker = exitedEarly ? null : worker;
     let exited: Promise<void>;
@@ -392,12 +359,7 @@ export class Capture {
   async stop(): Promise<void> {
     if (!this.stopping) {
       this.stopping = true;
-      Atomics.store(this.control, CTL_STOP, 1);
-      Atomics.notify(this.control, CTL_CREDITS);
-      Atomics.notify(this.control, CTL_STOP);
-      const timer = setTimeout(() => void this.worker.terminate(), STOP_GRACE_MS);
-      await this.exited;
-      clearTimeout(timer);
+      await stopCaptureWorker(this.worker, this.control, this.exited);
       this.stoppedByRequest = true;
       this.push({ kind: 'end' });
     }

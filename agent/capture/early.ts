@@ -7,32 +7,20 @@
  * `Capture.open()` adopts it when asked for exactly that file and filter with
  * the default tuning; the messages the worker sent meanwhile wait here, in order.
  *
- * Only this module, worker-thread.ts and types.ts load before the worker
+ * Only this module, spawn.ts, worker-thread.ts and types.ts load before the worker
  * starts. Anything unusual (a path that is not a non-empty regular file) is
  * left to `Capture.open()`, which reports it as it always has.
  */
 import { statSync } from 'node:fs';
-import { MessageChannel, type Worker } from 'node:worker_threads';
-import { startModuleWorker } from '../worker-thread.js';
-import {
-  CTL_CREDITS,
-  CTL_LENGTH,
-  CTL_STOP,
-  DEFAULT_BATCH_BYTES,
-  DEFAULT_BATCHES_AHEAD,
-  DEFAULT_STATS_INTERVAL_MS,
-  type WorkerInit,
-  type WorkerToMain,
-} from './types.js';
+import type { Worker } from 'node:worker_threads';
+import { newWorkerSetup, startCaptureWorker, stopCaptureWorker, type WorkerSetup } from './spawn.js';
+import type { WorkerToMain } from './types.js';
 
 /** A started worker and what it said or did before anyone listened. */
-export interface EarlyWorker {
+export interface EarlyWorker extends WorkerSetup {
   readonly file: string;
   readonly filter: string | undefined;
   readonly worker: Worker;
-  readonly control: Int32Array;
-  readonly recycle: MessageChannel;
-  readonly init: WorkerInit;
   /** Messages so far, in order. */
   readonly messages: WorkerToMain[];
   /** Set once the worker has exited. */
@@ -58,18 +46,8 @@ export function startEarlyWorker(file: string, filter: string | undefined): void
   } catch {
     return;
   }
-  const control = new Int32Array(new SharedArrayBuffer(CTL_LENGTH * 4));
-  Atomics.store(control, CTL_CREDITS, DEFAULT_BATCHES_AHEAD);
-  const recycle = new MessageChannel();
-  const init: WorkerInit = {
-    options: filter === undefined ? { file } : { file, filter },
-    control: control.buffer as SharedArrayBuffer,
-    batchBytes: DEFAULT_BATCH_BYTES,
-    statsIntervalMs: DEFAULT_STATS_INTERVAL_MS,
-    recycle: recycle.port2,
-  };
-  // By way of ../capture/, as capture.ts does, so the URL holds from a bundle too.
-  const worker = startModuleWorker(import.meta.url, '../capture/worker', { workerData: init, transferList: [init.recycle] });
+  const { control, recycle, init } = newWorkerSetup(filter === undefined ? { file } : { file, filter });
+  const worker = startCaptureWorker(init);
   const messages: WorkerToMain[] = [];
   const early: EarlyWorker = {
     file,
@@ -106,9 +84,6 @@ export function takeEarlyWorker(file: string, filter: string | undefined): Early
   return early;
 }
 
-/** How long a discarded worker gets to leave its read loop before it is terminated. */
-const STOP_GRACE_MS = 500;
-
 /**
  * Stops an early worker nobody took (the command line ended first); no-op
  * otherwise. Asked to stop through the control slots, as `Capture.stop()`
@@ -121,11 +96,5 @@ export async function discardEarlyWorker(): Promise<void> {
   g[SLOT] = null;
   early.detach();
   if (early.exitCode !== null) return;
-  const exited = new Promise<void>((resolve) => early.worker.once('exit', () => resolve()));
-  Atomics.store(early.control, CTL_STOP, 1);
-  Atomics.notify(early.control, CTL_CREDITS);
-  Atomics.notify(early.control, CTL_STOP);
-  const timer = setTimeout(() => void early.worker.terminate(), STOP_GRACE_MS);
-  await exited;
-  clearTimeout(timer);
+  await stopCaptureWorker(early.worker, early.control, new Promise<void>((resolve) => early.worker.once('exit', () => resolve())));
 }
